@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goslab caches: the kmem_cache-like public interface over spans, centrals
+ * and per-CPU mcaches, with the per-object hooks (zeroing, poison, red
+ * zone, kmemleak) and the checks that refuse bad frees.
+ */
+#include <linux/cache.h>
+#include <linux/cpu.h>
+#include <linux/kmemleak.h>
+#include <linux/mutex.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+LIST_HEAD(goslab_caches);
+DEFINE_MUTEX(goslab_caches_mutex);
+
+#define POISON_BYTE_FREE	0x6b
+#define POISON_BYTE_END		0xa5
+#define REDZONE_BYTE		0xbb
+
+void goslab_stat_add(struct goslab_cache *c, enum goslab_stat item, long n)
+{
+	this_cpu_add(c->cpu->stat[item], n);
+}
+
+/* === Per-object hooks === */
+
+static bool want_zero(struct goslab_cache *c, gfp_t gfp)
+{
+	if (gfp & __GFP_ZERO)
+		return true;
+	if (!want_init_on_alloc(gfp))
+		return false;
+	/* As SLUB: constructed and type-stable objects keep their contents. */
+	return !c->ctor && !(c->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
+}
+
+static bool want_wipe(struct goslab_cache *c)
+{
+	return want_init_on_free() && !c->ctor &&
+	       !(c->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
+}
+
+static void poison_fill(struct goslab_cache *c, void *obj)
+{
+	memset(obj, POISON_BYTE_FREE, c->object_size - 1);
+	((u8 *)obj)[c->object_size - 1] = POISON_BYTE_END;
+}
+
+static bool poison_intact(struct goslab_cache *c, const void *obj)
+{
+	const u8 *p = obj;
+
+	if (p[c->object_size - 1] != POISON_BYTE_END)
+		return false;
+	return !memchr_inv(p, POISON_BYTE_FREE, c->object_size - 1);
+}
+
+static void redzone_fill(struct goslab_cache *c, void *obj)
+{
+	memset(obj + c->object_size, REDZONE_BYTE,
+	       c->elemsize - c->object_size);
+}
+
+static bool redzone_intact(struct goslab_cache *c, const void *obj)
+{
+	return !memchr_inv(obj + c->object_size, REDZONE_BYTE,
+			   c->elemsize - c->object_size);
+}
+
+/**
+ * goslab_span_prepare() - a new span's objects, before first use
+ * @c: cache
+ * @s: span, initialised for objects
+ *
+ * Runs the constructor once per object (as SLUB does per new slab) and
+ * lays down red zones and poison.
+ */
+void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s)
+{
+	unsigned int i;
+
+	if (!c->ctor && !(c->flags & (SLAB_RED_ZONE | SLAB_POISON)))
+		return;
+	for (i = 0; i < s->nelems; i++) {
+		void *obj = goslab_span_obj(s, i);
+
+		if (c->flags & SLAB_RED_ZONE)
+			redzone_fill(c, obj);
+		if (c->flags & SLAB_POISON)
+			poison_fill(c, obj);
+		if (c->ctor)
+			c->ctor(obj);
+	}
+}
+
+/**
+ * goslab_obj_alloc_hook() - what every allocated object goes through
+ * @c: cache (NULL for large objects)
+ * @obj: the object
+ * @size: bytes usable
+ * @gfp: the caller's flags
+ * @caller: the caller, for reports
+ */
+void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t size,
+			   gfp_t gfp, unsigned long caller)
+{
+	if (c && (c->flags & SLAB_POISON) && !poison_intact(c, obj)) {
+		goslab_report(GOSLAB_BAD_POISON, c->name, obj, caller);
+		poison_fill(c, obj);
+	}
+	if (c ? want_zero(c, gfp) : want_init_on_alloc(gfp))
+		memset(obj, 0, size);
+	kmemleak_alloc(obj, size, 1, gfp);
+}
+
+/* === Allocation === */
+
+/**
+ * goslab_cache_alloc_caller() - allocate one object
+ * @c: cache
+ * @gfp: flags
+ * @node: node, or NUMA_NO_NODE
+ * @caller: for reports
+ *
+ * Return: the object, or NULL.
+ */
+void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
+				unsigned long caller)
+{
+	void *obj;
+
+	might_alloc(gfp);
+	if (node == NUMA_NO_NODE || node == numa_mem_id() ||
+	    (unsigned int)node >= MAX_NUMNODES || !c->central[node]) {
+		obj = goslab_mcache_alloc(c, gfp);
+	} else {
+		obj = goslab_central_alloc(c->central[node], gfp);
+		goslab_stat(c, GOSLAB_ALLOC_SLOW);
+	}
+	if (unlikely(!obj)) {
+		goslab_stat(c, GOSLAB_ALLOC_FAIL);
+		return NULL;
+	}
+	goslab_obj_alloc_hook(c, obj, c->size, gfp, caller);
+	return obj;
+}
+
+/**
+ * goslab_cache_alloc() - allocate an object from a cache
+ * @cache: cache from goslab_cache_create()
+ * @gfp: GFP flags; GFP_ATOMIC and GFP_NOWAIT never sleep
+ *
+ * Return: the object, or NULL when memory is short.
+ */
+void *goslab_cache_alloc(struct goslab_cache *cache, gfp_t gfp)
+{
+	return goslab_cache_alloc_caller(cache, gfp, NUMA_NO_NODE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(goslab_cache_alloc);
+
+/**
+ * goslab_cache_alloc_node() - allocate an object on a given node
+ * @cache: cache from goslab_cache_create()
+ * @gfp: GFP flags
+ * @node: node the memory must come from, or NUMA_NO_NODE for any
+ *
+ * The object is memory of @node. A node with no memory (of the cache's
+ * zone) is served by the nearest node that has it.
+ *
+ * Return: the object, or NULL when memory is short.
+ */
+void *goslab_cache_alloc_node(struct goslab_cache *cache, gfp_t gfp, int node)
+{
+	return goslab_cache_alloc_caller(cache, gfp, node, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(goslab_cache_alloc_node);
+
+/**
+ * goslab_cache_alloc_bulk() - allocate several objects at once
+ * @cache: cache
+ * @gfp: GFP flags
+ * @nr: objects wanted
+ * @objs: array of at least @nr pointers, filled on success
+ *
+ * All or nothing: on failure no object is held.
+ *
+ * Return: @nr on success, 0 on failure.
+ */
+int goslab_cache_alloc_bulk(struct goslab_cache *cache, gfp_t gfp, size_t nr,
+			    void **objs)
+{
+	size_t i = 0, n;
+
+	while (i < nr) {
+		n = goslab_mcache_alloc_bulk(cache, nr - i, objs + i);
+		i += n;
+		if (i < nr) {
+			objs[i] = goslab_mcache_alloc(cache, gfp);
+			if (!objs[i])
+				goto fail;
+			i++;
+		}
+	}
+	for (i = 0; i < nr; i++)
+		goslab_obj_alloc_hook(cache, objs[i], cache->size, gfp,
+				      _RET_IP_);
+	return nr;
+fail:
+	goslab_stat(cache, GOSLAB_ALLOC_FAIL);
+	while (i--) {
+		struct goslab_span *s = goslab_span_of(objs[i]);
+
+		/* Never seen by the caller: undo without the free hooks. */
+		kmemleak_alloc(objs[i], cache->size, 1, gfp);
+		goslab_cache_free_span(cache, s, objs[i], _RET_IP_);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(goslab_cache_alloc_bulk);
+
+/* === Free === */
+
+static bool span_holds_objects(struct goslab_span *s)
+{
+	switch (READ_ONCE(s->state)) {
+	case GOSLAB_SPAN_CACHED:
+	case GOSLAB_SPAN_PARTIAL:
+	case GOSLAB_SPAN_FULL:
+	case GOSLAB_SPAN_PENDING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/**
+ * goslab_cache_free_span() - free an object of a span of small objects
+ * @c: the cache the caller says the object belongs to
+ * @s: span holding @obj
+ * @obj: the object
+ * @caller: for reports
+ *
+ * Refuses, reports and counts: a pointer into the middle of an object or
+ * past the last one, an object of another cache, an object that is not
+ * allocated (double free).
+ */
+void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
+			    void *obj, unsigned long caller)
+{
+	int idx, n;
+
+	if (!span_holds_objects(s)) {
+		goslab_report(GOSLAB_BAD_DOUBLE_FREE, c->name, obj, caller);
+		return;
+	}
+	if (s->cache != c) {
+		goslab_report(GOSLAB_BAD_WRONG_CACHE, c->name, obj, caller);
+		return;
+	}
+	idx = goslab_span_obj_index(s, obj);
+	if (idx < 0) {
+		goslab_report(idx == -EINVAL ? GOSLAB_BAD_INTERIOR :
+			      GOSLAB_BAD_NOT_OURS, c->name, obj, caller);
+		return;
+	}
+	if (!goslab_span_obj_live(s, idx)) {
+		goslab_report(GOSLAB_BAD_DOUBLE_FREE, c->name, obj, caller);
+		return;
+	}
+	if ((c->flags & SLAB_RED_ZONE) && !redzone_intact(c, obj)) {
+		/* The object itself is sound: report, repair, free. */
+		goslab_report(GOSLAB_BAD_REDZONE, c->name, obj, caller);
+		redzone_fill(c, obj);
+	}
+	kmemleak_free(obj);
+	if (c->flags & SLAB_POISON)
+		poison_fill(c, obj);
+	else if (want_wipe(c))
+		memset(obj, 0, c->size);
+	if (test_and_set_bit(idx, s->free_bits)) {
+		/* Lost a race with another free of the same object. */
+		goslab_report(GOSLAB_BAD_DOUBLE_FREE, c->name, obj, caller);
+		return;
+	}
+	n = atomic_inc_return(&s->pending);
+	goslab_stat(c, GOSLAB_FREE);
+	if (s->heap->nid != numa_mem_id())
+		goslab_stat(c, GOSLAB_FREE_REMOTE);
+	/* Pairs with smp_store_mb() in goslab_central_uncache_span(). */
+	if (READ_ONCE(s->state) != GOSLAB_SPAN_CACHED &&
+	    (n == 1 || n >= READ_ONCE(s->alloc_count)))
+		goslab_central_note_free(s, n);
+}
+
+/**
+ * goslab_cache_free() - free an object to its cache
+ * @cache: the cache it was allocated from
+ * @obj: the object, or NULL
+ *
+ * A pointer goslab did not hand out, an interior pointer, an object of
+ * another cache or one already free is refused: reported once with the
+ * caller, counted in debugfs, and nothing is changed.
+ */
+void goslab_cache_free(struct goslab_cache *cache, void *obj)
+{
+	struct goslab_span *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(obj)))
+		return;
+	s = goslab_span_of(obj);
+	if (unlikely(!s)) {
+		goslab_report(GOSLAB_BAD_NOT_OURS, cache->name, obj, _RET_IP_);
+		return;
+	}
+	goslab_cache_free_span(cache, s, obj, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(goslab_cache_free);
+
+/**
+ * goslab_cache_free_bulk() - free several objects of one cache
+ * @cache: cache
+ * @nr: number of objects
+ * @objs: the objects; NULL entries are skipped
+ */
+void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
+{
+	struct goslab_span *s;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		if (ZERO_OR_NULL_PTR(objs[i]))
+			continue;
+		s = goslab_span_of(objs[i]);
+		if (!s)
+			goslab_report(GOSLAB_BAD_NOT_OURS, cache->name, objs[i],
+				      _RET_IP_);
+		else
+			goslab_cache_free_span(cache, s, objs[i], _RET_IP_);
+	}
+}
+EXPORT_SYMBOL_GPL(goslab_cache_free_bulk);
+
+/* === Creation and destruction === */
+
+/* Pages per span for a slot size: Go's rule, tail waste at most 1/8. */
+static unsigned int span_pages(unsigned int elemsize)
+{
+	unsigned int npages = DIV_ROUND_UP(elemsize, PAGE_SIZE);
+
+	while (((npages << PAGE_SHIFT) % elemsize) * 8 > (npages << PAGE_SHIFT))
+		npages++;
+	while ((npages << PAGE_SHIFT) / elemsize > GOSLAB_MAX_OBJS_PER_SPAN)
+		npages--;
+	return npages;
+}
+
+/* Is (off * divmul) >> 32 == off / size for every offset of the span? */
+static bool divmul_exact(u32 divmul, unsigned int size, unsigned long bytes)
+{
+	unsigned long off;
+
+	for (off = 0; off <= bytes; off++)
+		if ((((u64)off * divmul) >> 32) != off / size)
+			return false;
+	return true;
+}
+
+static int cache_layout(struct goslab_cache *c, unsigned int size,
+			unsigned int align)
+{
+	unsigned int slot, cls;
+
+	if (c->flags & SLAB_HWCACHE_ALIGN) {
+		unsigned int ralign = cache_line_size();
+
+		while (size <= ralign / 2)
+			ralign /= 2;
+		align = max(align, ralign);
+	}
+	align = max_t(unsigned int, align, ARCH_SLAB_MINALIGN);
+	align = max_t(unsigned int, align, sizeof(void *));
+	c->align = align;
+	slot = size;
+	if (c->flags & SLAB_RED_ZONE)
+		slot += GOSLAB_REDZONE_BYTES;
+	slot = ALIGN(slot, align);
+
+	/* A size class fits when its size keeps every object aligned. */
+	for (cls = goslab_size_to_class(slot); cls && cls < GOSLAB_NUM_CLASSES;
+	     cls++) {
+		const struct goslab_class *k = &goslab_classes[cls];
+
+		if (k->size % align == 0) {
+			c->elemsize = k->size;
+			c->npages = k->npages;
+			c->nelems = k->nobjs;
+			c->divmul = k->divmul;
+			goto done;
+		}
+	}
+	/* No class fits: a geometry of its own, chosen by Go's rules. */
+	if (slot > (GOSLAB_CHUNK_PAGES << PAGE_SHIFT))
+		return -E2BIG;
+	c->elemsize = slot;
+	c->npages = span_pages(slot);
+	c->nelems = (c->npages << PAGE_SHIFT) / slot;
+	c->divmul = U32_MAX / slot + 1;
+	if (!divmul_exact(c->divmul, slot, c->npages << PAGE_SHIFT))
+		c->divmul = 0;
+done:
+	c->object_size = size;
+	/* With a red zone, the usable size stops where the zone starts. */
+	c->size = c->flags & SLAB_RED_ZONE ? size : c->elemsize;
+	return 0;
+}
+
+static struct goslab_cache *cache_find(const char *name)
+{
+	struct goslab_cache *c;
+
+	lockdep_assert_held(&goslab_caches_mutex);
+	list_for_each_entry(c, &goslab_caches, list)
+		if (!c->dead && !strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static void cache_free(struct goslab_cache *c)
+{
+	int nid;
+
+	for_each_node(nid)
+		kfree(c->centrals[nid]);
+	free_percpu(c->cpu);
+	kfree(c);
+}
+
+struct goslab_cache *goslab_cache_create_internal(const char *name,
+		unsigned int size, unsigned int align, slab_flags_t flags,
+		void (*ctor)(void *), bool kmalloc)
+{
+	struct goslab_cache *c;
+	enum goslab_zone zone = GOSLAB_ZONE_NORMAL;
+	struct goslab_heap *h;
+	int nid, cpu;
+
+	if (flags & SLAB_CACHE_DMA)
+		zone = GOSLAB_ZONE_DMA;
+	else if (flags & SLAB_CACHE_DMA32)
+		zone = GOSLAB_ZONE_DMA32;
+	/* Poisoning would overwrite what the constructor or RCU readers need. */
+	if (ctor || (flags & SLAB_TYPESAFE_BY_RCU))
+		flags &= ~SLAB_POISON;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	strscpy(c->name, name, sizeof(c->name));
+	c->flags = flags;
+	c->ctor = ctor;
+	c->zone = zone;
+	c->kmalloc = kmalloc;
+	if (cache_layout(c, size, align))
+		goto err_free;
+	c->cpu = alloc_percpu(struct goslab_mcache);
+	if (!c->cpu)
+		goto err_free;
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(c->cpu, cpu)->lock);
+	for_each_node_state(nid, N_MEMORY) {
+		h = goslab_heap_get_own(nid, zone);
+		if (!h)
+			continue;
+		c->centrals[nid] = kzalloc_node(sizeof(struct goslab_central),
+						GFP_KERNEL, nid);
+		if (!c->centrals[nid])
+			goto err_free;
+		goslab_central_init(c->centrals[nid], c, h);
+	}
+	/* Every node, with memory of this zone or not, has a central to use. */
+	for_each_node(nid) {
+		h = goslab_heap_get(nid, zone);
+		c->central[nid] = h ? c->centrals[h->nid] : NULL;
+	}
+	if (!c->central[first_online_node] && !c->central[numa_mem_id()])
+		goto err_free;
+	return c;
+
+err_free:
+	cache_free(c);
+	return NULL;
+}
+
+/**
+ * goslab_cache_create() - create a cache of objects of one size
+ * @name: name in debugfs and reports; must be unique among live caches
+ * @size: object size, 1 .. 4 MiB
+ * @align: alignment, 0 or a power of two up to PAGE_SIZE
+ * @flags: SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE,
+ *	SLAB_TYPESAFE_BY_RCU, SLAB_PANIC, SLAB_CACHE_DMA, SLAB_CACHE_DMA32
+ * @ctor: constructor run once per object when its span is created, or NULL
+ *
+ * Context: process context, may sleep.
+ * Return: the cache, or NULL with one pr_err() saying why (panics
+ * instead with SLAB_PANIC).
+ */
+struct goslab_cache *goslab_cache_create(const char *name, unsigned int size,
+		unsigned int align, slab_flags_t flags, void (*ctor)(void *))
+{
+	struct goslab_cache *c = NULL;
+	const char *why = NULL;
+
+	might_sleep();
+	if (!name || !*name)
+		why = "no name";
+	else if (strlen(name) >= GOSLAB_NAME_LEN)
+		why = "name too long";
+	else if (!size || size > (GOSLAB_CHUNK_PAGES << PAGE_SHIFT))
+		why = "size out of range";
+	else if (align && (!is_power_of_2(align) || align > PAGE_SIZE))
+		why = "alignment not a power of two up to PAGE_SIZE";
+	else if (flags & ~GOSLAB_VALID_FLAGS)
+		why = "unsupported flags";
+	if (why)
+		goto out;
+
+	mutex_lock(&goslab_caches_mutex);
+	if (cache_find(name)) {
+		why = "a cache with this name exists";
+	} else {
+		c = goslab_cache_create_internal(name, size, align, flags, ctor,
+						 false);
+		if (c)
+			list_add_tail(&c->list, &goslab_caches);
+		else
+			why = "out of memory";
+	}
+	mutex_unlock(&goslab_caches_mutex);
+out:
+	if (why) {
+		pr_err("cannot create cache '%s' (size %u, align %u): %s\n",
+		       name ? name : "(null)", size, align, why);
+		atomic_long_inc(&goslab_bad_count[GOSLAB_BAD_ARG]);
+		if (flags & SLAB_PANIC)
+			panic("goslab: cannot create cache %s\n",
+			      name ? name : "(null)");
+	}
+	return c;
+}
+EXPORT_SYMBOL_GPL(goslab_cache_create);
+
+/* Drain every CPU and sweep every central; count what stays. */
+static unsigned long cache_flush(struct goslab_cache *c)
+{
+	unsigned long left = 0, flags;
+	int cpu, nid;
+
+	cpus_read_lock();
+	for_each_possible_cpu(cpu)
+		goslab_mcache_drain_cpu(c, cpu);
+	cpus_read_unlock();
+	for_each_node(nid) {
+		struct goslab_central *cen = c->centrals[nid];
+
+		if (!cen)
+			continue;
+		goslab_central_shrink(cen);
+		spin_lock_irqsave(&cen->lock, flags);
+		left += cen->nspans;
+		spin_unlock_irqrestore(&cen->lock, flags);
+	}
+	return left;
+}
+
+/**
+ * goslab_cache_shrink() - give a cache's free memory back
+ * @cache: cache
+ *
+ * Hands every CPU's span back, sweeps every span and returns empty ones to
+ * the page heap.
+ *
+ * Context: process context.
+ * Return: 0 if the cache holds no span any more, 1 otherwise.
+ */
+int goslab_cache_shrink(struct goslab_cache *cache)
+{
+	if (!cache)
+		return 0;
+	return cache_flush(cache) ? 1 : 0;
+}
+EXPORT_SYMBOL_GPL(goslab_cache_shrink);
+
+/* Objects still allocated; spans must be drained and swept. */
+static unsigned long cache_live(struct goslab_cache *c)
+{
+	unsigned long live = 0, flags;
+	struct goslab_span *s;
+	int nid;
+
+	for_each_node(nid) {
+		struct goslab_central *cen = c->centrals[nid];
+
+		if (!cen)
+			continue;
+		spin_lock_irqsave(&cen->lock, flags);
+		list_for_each_entry(s, &cen->partial, list)
+			live += goslab_span_live_count(s);
+		list_for_each_entry(s, &cen->full, list)
+			live += goslab_span_live_count(s);
+		list_for_each_entry(s, &cen->pending, list)
+			live += goslab_span_live_count(s);
+		spin_unlock_irqrestore(&cen->lock, flags);
+	}
+	return live;
+}
+
+/**
+ * goslab_cache_destroy() - destroy a cache
+ * @cache: cache, or NULL
+ *
+ * Every object should have been freed. If some are still live, their
+ * number is reported and the cache and its pages are kept so that memory
+ * someone still uses is never freed; frees of those objects keep working.
+ *
+ * Context: process context, may sleep.
+ */
+void goslab_cache_destroy(struct goslab_cache *cache)
+{
+	unsigned long live;
+
+	if (!cache)
+		return;
+	might_sleep();
+	if (cache->flags & SLAB_TYPESAFE_BY_RCU)
+		rcu_barrier();
+	mutex_lock(&goslab_caches_mutex);
+	if (cache_flush(cache)) {
+		live = cache_live(cache);
+		cache->dead = true;
+		mutex_unlock(&goslab_caches_mutex);
+		pr_err("cache '%s' destroyed with %lu objects still allocated; its memory is kept\n",
+		       cache->name, live);
+		goslab_report(GOSLAB_BAD_DESTROY_LIVE, cache->name, NULL,
+			      _RET_IP_);
+		return;
+	}
+	list_del(&cache->list);
+	mutex_unlock(&goslab_caches_mutex);
+	/* Spans of a TYPESAFE_BY_RCU cache go back after a grace period. */
+	rcu_barrier();
+	cache_free(cache);
+}
+EXPORT_SYMBOL_GPL(goslab_cache_destroy);
+
+/**
+ * goslab_cache_size() - usable bytes of each object of a cache
+ * @cache: cache
+ *
+ * Return: the usable size (>= the size the cache was created with).
+ */
+unsigned int goslab_cache_size(struct goslab_cache *cache)
+{
+	return cache ? cache->size : 0;
+}
+EXPORT_SYMBOL_GPL(goslab_cache_size);

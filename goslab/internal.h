@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goslab internals: the structures of every layer and the calls between them.
+ *
+ * Go's names are kept where they make the mapping obvious: a span is an
+ * mspan, a central is an mcentral, the per-CPU part of a cache is an mcache,
+ * freeindex, allocCache and allocBits mean what they mean in Go.
+ */
+#ifndef _GOSLAB_INTERNAL_H
+#define _GOSLAB_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/percpu.h>
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/version.h>
+#include <linux/rcupdate.h>
+
+#include "goslab.h"
+#include "sizeclasses.h"
+
+#ifndef pr_fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#endif
+
+/* === Page heap geometry === */
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#define GOSLAB_BUDDY_MAX_ORDER	(MAX_ORDER - 1)
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+#define GOSLAB_BUDDY_MAX_ORDER	MAX_ORDER
+#else
+#define GOSLAB_BUDDY_MAX_ORDER	MAX_PAGE_ORDER
+#endif
+
+/* A chunk is Go's heapArena-sized unit of growth: 1024 pages, 4 MiB. */
+#define GOSLAB_CHUNK_ORDER	(GOSLAB_BUDDY_MAX_ORDER < 10 ? GOSLAB_BUDDY_MAX_ORDER : 10)
+#define GOSLAB_CHUNK_PAGES	(1U << GOSLAB_CHUNK_ORDER)
+#define GOSLAB_CHUNK_MAX_PAGES	1024U
+#define GOSLAB_CHUNK_WORDS	(GOSLAB_CHUNK_MAX_PAGES / 64)
+
+/* The span map: Go's arena index, one table of span pointers per 64 MiB. */
+#define GOSLAB_ARENA_SHIFT	14
+#define GOSLAB_ARENA_PAGES	(1UL << GOSLAB_ARENA_SHIFT)
+
+/* Per-CPU page cache: Go's pageCache, one aligned 64-page word. */
+#define GOSLAB_PCACHE_PAGES	64
+#define GOSLAB_PCACHE_MAX_NPAGES (GOSLAB_PCACHE_PAGES / 4)
+
+/* The parts of a caller's gfp that say how hard to try for pages. */
+#define GOSLAB_GFP_RECLAIM_MASK (__GFP_RECLAIM | __GFP_IO | __GFP_FS | \
+				 __GFP_HIGH | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | \
+				 __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC | \
+				 __GFP_NOMEMALLOC)
+
+/* Zone classes: each node has one heap per class. */
+enum goslab_zone {
+	GOSLAB_ZONE_NORMAL,
+	GOSLAB_ZONE_DMA32,
+	GOSLAB_ZONE_DMA,
+	GOSLAB_NR_ZONES,
+};
+
+extern const char *const goslab_zone_names[GOSLAB_NR_ZONES];
+
+static inline enum goslab_zone goslab_gfp_zone(gfp_t gfp)
+{
+	if (IS_ENABLED(CONFIG_ZONE_DMA) && (gfp & __GFP_DMA))
+		return GOSLAB_ZONE_DMA;
+	if (IS_ENABLED(CONFIG_ZONE_DMA32) && (gfp & __GFP_DMA32))
+		return GOSLAB_ZONE_DMA32;
+	return GOSLAB_ZONE_NORMAL;
+}
+
+/* === fixalloc (mfixalloc.go) === */
+
+/**
+ * struct goslab_fixalloc - fixed-size allocator for goslab's own metadata
+ * @lock: guards every field below.
+ * @size: object size.
+ * @node: node the backing pages come from.
+ * @list: free objects, linked through their first word.
+ * @chunk: unused tail of the current backing block.
+ * @nchunk: bytes left in @chunk.
+ * @blocks: every backing block, linked through its first word, for exit.
+ * @inuse: objects handed out.
+ * @pages: pages held from the buddy allocator.
+ */
+struct goslab_fixalloc {
+	spinlock_t lock;
+	unsigned int size;
+	int node;
+	void *list;
+	void *chunk;
+	unsigned int nchunk;
+	void *blocks;
+	unsigned long inuse;
+	unsigned long pages;
+};
+
+void goslab_fixalloc_init(struct goslab_fixalloc *f, unsigned int size,
+			  int node);
+void *goslab_fixalloc_alloc(struct goslab_fixalloc *f, gfp_t gfp);
+void goslab_fixalloc_free(struct goslab_fixalloc *f, void *p);
+void goslab_fixalloc_destroy(struct goslab_fixalloc *f);
+
+/* === Page heap (mheap.go, mpagealloc.go, mpallocbits.go) === */
+
+/*
+ * Summary of a run of pages (Go's pallocSum): free pages at the start, the
+ * longest free run anywhere, free pages at the end.
+ */
+struct goslab_sum {
+	u16 start;
+	u16 max;
+	u16 end;
+};
+
+/**
+ * struct goslab_chunk - a block of pages from the buddy allocator
+ * @list: in the heap's address-ordered chunk list; heap->lock.
+ * @heap: the heap it belongs to.
+ * @pfn: first page frame.
+ * @order: buddy order it was allocated with.
+ * @npages: 1 << @order.
+ * @nfree: free pages; heap->lock.
+ * @idle_since: jiffies when the chunk last became entirely free.
+ * @bits: pallocBits, one bit per page, set = in use; heap->lock.
+ * @sum: summary of each 64-page word of @bits; heap->lock.
+ * @root: summary of the whole chunk; heap->lock.
+ */
+struct goslab_chunk {
+	struct list_head list;
+	struct goslab_heap *heap;
+	unsigned long pfn;
+	unsigned int order;
+	unsigned int npages;
+	unsigned int nfree;
+	unsigned long idle_since;
+	u64 bits[GOSLAB_CHUNK_WORDS];
+	struct goslab_sum sum[GOSLAB_CHUNK_WORDS];
+	struct goslab_sum root;
+};
+
+/**
+ * struct goslab_pcache - Go's pageCache: free pages of one aligned 64-page
+ * word taken from the heap at once, so single-span allocations skip the heap
+ * lock.
+ * @lock: guards the fields below; taken with interrupts off.
+ * @chunk: chunk the pages are in, NULL when empty.
+ * @base: index in @chunk of the first page of the word.
+ * @cache: bit set = page free in the cache.
+ */
+struct goslab_pcache {
+	spinlock_t lock;
+	struct goslab_chunk *chunk;
+	unsigned int base;
+	u64 cache;
+};
+
+/**
+ * struct goslab_heap - Go's mheap for one (node, zone class)
+ * @lock: guards the chunk list and every chunk's bitmaps and summaries.
+ * @nid: node every page of this heap comes from.
+ * @zone: zone class.
+ * @chunks: chunks in address order.
+ * @hint: first chunk that may have free pages (Go's searchAddr); heap->lock.
+ * @nchunks: chunks held.
+ * @held: pages held from the buddy allocator.
+ * @inuse: pages in spans.
+ * @cached: pages sitting in per-CPU page caches.
+ * @scavenged: pages returned to the buddy allocator, ever.
+ * @large: large-object spans live.
+ * @fallback: allocations served from another node because this node has no
+ *	memory in this zone.
+ * @grow_fail: failed grows.
+ * @pcache: per-CPU page caches.
+ * @spans: fixalloc for span structs, node-local.
+ * @chunkmeta: fixalloc for chunk structs, node-local.
+ */
+struct goslab_heap {
+	spinlock_t lock;
+	int nid;
+	enum goslab_zone zone;
+	struct list_head chunks;
+	struct goslab_chunk *hint;
+	unsigned long nchunks;
+	unsigned long held;
+	atomic_long_t inuse;
+	atomic_long_t cached;
+	unsigned long scavenged;
+	atomic_long_t large;
+	atomic_long_t fallback;
+	atomic_long_t grow_fail;
+	struct goslab_pcache __percpu *pcache;
+	struct goslab_fixalloc spans;
+	struct goslab_fixalloc chunkmeta;
+};
+
+/* Heap serving (node, zone): itself, or the nearest node with that zone. */
+struct goslab_heap *goslab_heap_get(int nid, enum goslab_zone zone);
+bool goslab_heap_has_memory(int nid, enum goslab_zone zone);
+
+int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
+			    gfp_t gfp, struct goslab_chunk **chunkp,
+			    unsigned long *pfnp);
+void goslab_chunk_free_pages(struct goslab_chunk *c, unsigned long pfn,
+			     unsigned int npages);
+int goslab_heap_free_pages(struct goslab_heap *h, unsigned long pfn,
+			   unsigned int npages);
+unsigned long goslab_heap_release_free(struct goslab_heap *h,
+				       unsigned long max_pages, bool idle_only);
+void goslab_heap_flush_pcache(struct goslab_heap *h, int cpu);
+bool goslab_heap_check(struct goslab_heap *h);
+
+int goslab_heaps_init(void);
+void goslab_heaps_exit(void);
+
+#define for_each_goslab_heap(h, nid, z)					\
+	for_each_node_state(nid, N_MEMORY)				\
+		for ((z) = 0; (z) < GOSLAB_NR_ZONES; (z)++)		\
+			if (((h) = goslab_heap_get_own(nid, z)) != NULL)
+
+struct goslab_heap *goslab_heap_get_own(int nid, enum goslab_zone zone);
+
+#ifdef CONFIG_FAULT_INJECTION
+#include <linux/fault-inject.h>
+extern struct fault_attr goslab_fail_grow;
+#endif
+
+/* === Spans (mspan) === */
+
+enum goslab_span_state {
+	GOSLAB_SPAN_FREE,	/* in fixalloc, pages returned */
+	GOSLAB_SPAN_CACHED,	/* current span of one CPU's mcache */
+	GOSLAB_SPAN_PARTIAL,	/* in central->partial: free slots */
+	GOSLAB_SPAN_FULL,	/* in central->full: no free slot, no pending free */
+	GOSLAB_SPAN_PENDING,	/* in central->pending: frees not yet swept */
+	GOSLAB_SPAN_LARGE,	/* one large object */
+	GOSLAB_SPAN_STACK,	/* one large stack (stackLarge) */
+	GOSLAB_SPAN_STACK_FREE,	/* a large stack span in the stackLarge pool */
+};
+
+#define GOSLAB_SPAN_WORDS	BITS_TO_LONGS(GOSLAB_MAX_OBJS_PER_SPAN)
+
+/**
+ * struct goslab_span - Go's mspan: a run of pages, cut into objects of one
+ * size or holding one large object
+ * @next_free: fixalloc free-list link; nothing else uses it.
+ * @list: in one of the central's lists; central->lock.
+ * @base: address of the first page.
+ * @pfn: first page frame.
+ * @npages: pages in the span.
+ * @state: enum goslab_span_state; changed under central->lock (or by the
+ *	heap for large spans); read locklessly by frees to refuse bad ones.
+ * @nelems: objects in the span.
+ * @elemsize: bytes per object slot.
+ * @divmul: object index = (offset * divmul) >> 32; 0 means divide.
+ * @freeindex: next slot to look at for a free one (Go's freeindex); owner.
+ * @alloc_count: slots not free as of the last sweep plus slots handed out
+ *	since; owner.
+ * @alloc_cache: complement of @alloc_bits from @freeindex on (Go's
+ *	allocCache): bit set = free; owner.
+ * @pending: frees recorded in @free_bits and not yet swept.
+ * @cache: cache the span serves (NULL for large spans).
+ * @central: central list the span belongs to.
+ * @heap: heap the pages came from.
+ * @chunk: chunk the pages are in.
+ * @size: requested size of a large object or stack.
+ * @rcu: to delay the release of SLAB_TYPESAFE_BY_RCU spans.
+ * @alloc_bits: set = slot allocated as of the last sweep; owner writes,
+ *	frees read.
+ * @free_bits: set = slot freed since the last sweep; set atomically by frees,
+ *	taken by the sweep with xchg.
+ *
+ * "Owner" is the CPU whose mcache holds the span (under its lock) or,
+ * for a span in a central list, whoever holds central->lock.
+ */
+struct goslab_span {
+	struct goslab_span *next_free;
+	struct list_head list;
+	void *base;
+	unsigned long pfn;
+	unsigned int npages;
+	u8 state;
+	u16 nelems;
+	u32 elemsize;
+	u32 divmul;
+	u16 freeindex;
+	u16 alloc_count;
+	u64 alloc_cache;
+	atomic_t pending;
+	struct goslab_cache *cache;
+	struct goslab_central *central;
+	struct goslab_heap *heap;
+	struct goslab_chunk *chunk;
+	size_t size;
+	struct rcu_head rcu;
+	unsigned long alloc_bits[GOSLAB_SPAN_WORDS];
+	unsigned long free_bits[GOSLAB_SPAN_WORDS];
+};
+
+struct goslab_span *goslab_span_alloc(struct goslab_heap *h,
+				      unsigned int npages, gfp_t gfp);
+void goslab_span_free(struct goslab_span *s);
+struct goslab_span *goslab_span_of(const void *p);
+void goslab_span_init_objects(struct goslab_span *s, u32 elemsize,
+			      u16 nelems, u32 divmul);
+unsigned int goslab_span_next_free(struct goslab_span *s);
+unsigned int goslab_span_sweep(struct goslab_span *s);
+int goslab_span_obj_index(struct goslab_span *s, const void *p);
+bool goslab_span_obj_live(struct goslab_span *s, unsigned int idx);
+unsigned int goslab_span_live_count(struct goslab_span *s);
+
+static inline void *goslab_span_obj(struct goslab_span *s, unsigned int idx)
+{
+	return s->base + (size_t)idx * s->elemsize;
+}
+
+/*
+ * Go's nextFreeFast: the next free slot from the 64-bit allocCache alone,
+ * or -1 when the slow scan (goslab_span_next_free) is needed.
+ */
+static __always_inline int goslab_span_next_free_fast(struct goslab_span *s)
+{
+	unsigned int bit, result, freeidx;
+
+	if (!s->alloc_cache)
+		return -1;
+	bit = __ffs64(s->alloc_cache);
+	result = s->freeindex + bit;
+	if (result >= s->nelems)
+		return -1;
+	freeidx = result + 1;
+	if (freeidx % 64 == 0 && freeidx != s->nelems)
+		return -1;
+	s->alloc_cache = bit == 63 ? 0 : s->alloc_cache >> (bit + 1);
+	s->freeindex = freeidx;
+	s->alloc_count++;
+	return result;
+}
+
+int goslab_span_map_init(void);
+void goslab_span_map_exit(void);
+
+/* === Central lists (mcentral) === */
+
+/**
+ * struct goslab_central - Go's mcentral: the spans of one cache on one node
+ * @lock: guards the lists and the state of every span on them.
+ * @partial: swept spans with free slots.
+ * @full: spans with no free slot and no known pending free.
+ * @pending: spans with frees not yet swept.
+ * @heap: heap new spans come from.
+ * @cache: the cache.
+ * @nid: node of @heap.
+ * @nspans: spans of this central, cached on CPUs or on a list.
+ * @nfull: spans on @full.
+ */
+struct goslab_central {
+	spinlock_t lock;
+	struct list_head partial;
+	struct list_head full;
+	struct list_head pending;
+	struct goslab_heap *heap;
+	struct goslab_cache *cache;
+	int nid;
+	unsigned long nspans;
+	unsigned long nfull;
+};
+
+struct goslab_span *goslab_central_cache_span(struct goslab_central *c,
+					       gfp_t gfp);
+void goslab_central_uncache_span(struct goslab_central *c,
+				 struct goslab_span *s);
+void *goslab_central_alloc(struct goslab_central *c, gfp_t gfp);
+void goslab_central_note_free(struct goslab_span *s, int npending);
+unsigned long goslab_central_shrink(struct goslab_central *c);
+void goslab_central_init(struct goslab_central *c, struct goslab_cache *cache,
+			 struct goslab_heap *h);
+
+/* === Caches and per-CPU mcaches === */
+
+/* Statistics, per CPU and summed on read. */
+enum goslab_stat {
+	GOSLAB_ALLOC_FAST,	/* object from the CPU's span, no lock but its own */
+	GOSLAB_ALLOC_SLOW,	/* object needed a new span or another node */
+	GOSLAB_FREE,		/* objects freed */
+	GOSLAB_FREE_REMOTE,	/* freed on another node than the object's */
+	GOSLAB_REFILL,		/* spans moved from a central to a CPU */
+	GOSLAB_SWEEP,		/* spans swept */
+	GOSLAB_SPAN_NEW,	/* spans taken from the heap */
+	GOSLAB_SPAN_RELEASE,	/* empty spans given back to the heap */
+	GOSLAB_ALLOC_FAIL,	/* allocations that returned NULL */
+	GOSLAB_NR_STATS,
+};
+
+extern const char *const goslab_stat_names[GOSLAB_NR_STATS];
+
+/**
+ * struct goslab_mcache - Go's mcache, per CPU and per cache
+ * @lock: guards @span and the span's owner fields; interrupts off.
+ * @span: current span, GOSLAB_SPAN_CACHED, or NULL.
+ * @stat: counters; bumped with this_cpu ops.
+ */
+struct goslab_mcache {
+	spinlock_t lock;
+	struct goslab_span *span;
+	unsigned long stat[GOSLAB_NR_STATS];
+};
+
+/* Flags a cache may be created with. */
+#define GOSLAB_VALID_FLAGS (SLAB_HWCACHE_ALIGN | SLAB_POISON | SLAB_RED_ZONE | \
+			    SLAB_TYPESAFE_BY_RCU | SLAB_PANIC | SLAB_CACHE_DMA | \
+			    SLAB_CACHE_DMA32 | SLAB_ACCOUNT | SLAB_RECLAIM_ACCOUNT | \
+			    SLAB_NO_MERGE | SLAB_MEM_SPREAD_COMPAT)
+
+#ifdef SLAB_MEM_SPREAD
+#define SLAB_MEM_SPREAD_COMPAT SLAB_MEM_SPREAD
+#else
+#define SLAB_MEM_SPREAD_COMPAT 0
+#endif
+#ifndef SLAB_NO_MERGE
+#define SLAB_NO_MERGE 0
+#endif
+
+#define GOSLAB_REDZONE_BYTES	8
+#define GOSLAB_NAME_LEN		32
+
+/**
+ * struct goslab_cache - a kmem_cache: objects of one size and layout
+ * @name: name for debugfs and reports.
+ * @object_size: bytes the user asked for.
+ * @size: bytes usable by the user (ksize), >= @object_size.
+ * @elemsize: bytes per slot in a span (object, red zone, padding).
+ * @align: alignment of every object.
+ * @npages: pages per span.
+ * @nelems: objects per span.
+ * @divmul: Go's divMagic for @elemsize.
+ * @flags: SLAB_* flags.
+ * @ctor: constructor, run once per object when its span is created.
+ * @zone: zone class of every span.
+ * @kmalloc: a built-in kmalloc cache.
+ * @dead: destroyed with live objects; kept so they stay valid.
+ * @list: in goslab_caches; goslab_caches_mutex.
+ * @cpu: per-CPU mcaches.
+ * @central: per node; a node without memory of @zone points at the
+ *	central of the node that serves it.
+ * @centrals: the centrals this cache owns, one per node with memory.
+ */
+struct goslab_cache {
+	char name[GOSLAB_NAME_LEN];
+	unsigned int object_size;
+	unsigned int size;
+	unsigned int elemsize;
+	unsigned int align;
+	unsigned int npages;
+	unsigned int nelems;
+	u32 divmul;
+	slab_flags_t flags;
+	void (*ctor)(void *obj);
+	enum goslab_zone zone;
+	bool kmalloc;
+	bool dead;
+	struct list_head list;
+	struct goslab_mcache __percpu *cpu;
+	struct goslab_central *central[MAX_NUMNODES];
+	struct goslab_central *centrals[MAX_NUMNODES];
+};
+
+extern struct list_head goslab_caches;
+extern struct mutex goslab_caches_mutex;
+
+static inline void goslab_stat(struct goslab_cache *c, enum goslab_stat item)
+{
+	this_cpu_inc(c->cpu->stat[item]);
+}
+
+void goslab_stat_add(struct goslab_cache *c, enum goslab_stat item, long n);
+
+struct goslab_cache *goslab_cache_create_internal(const char *name,
+		unsigned int size, unsigned int align, slab_flags_t flags,
+		void (*ctor)(void *), bool kmalloc);
+void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
+				unsigned long caller);
+void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
+			    void *obj, unsigned long caller);
+void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s);
+void goslab_mcache_drain_cpu(struct goslab_cache *c, int cpu);
+void *goslab_mcache_alloc(struct goslab_cache *c, gfp_t gfp);
+size_t goslab_mcache_alloc_bulk(struct goslab_cache *c, size_t nr,
+				void **objs);
+void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t size,
+			   gfp_t gfp, unsigned long caller);
+
+/* kmalloc caches, one per zone and size class. */
+extern struct goslab_cache *goslab_kmalloc_caches[GOSLAB_NR_ZONES][GOSLAB_NUM_CLASSES];
+int goslab_kmalloc_init(void);
+void goslab_kmalloc_exit(void);
+void *goslab_large_alloc(size_t size, gfp_t gfp, int node,
+			 unsigned long caller);
+void goslab_large_free(struct goslab_span *s, const void *p,
+		       unsigned long caller);
+
+int goslab_stack_init(void);
+void goslab_stack_exit(void);
+unsigned long goslab_stack_release(void);
+
+/* === Scavenger (mgcscavenge.go) === */
+
+extern unsigned int goslab_retain_percent;
+int goslab_scavenger_init(void);
+void goslab_scavenger_exit(void);
+unsigned long goslab_scavenge_all(void);
+
+/* === Misuse reports === */
+
+enum goslab_bad {
+	GOSLAB_BAD_DOUBLE_FREE,		/* object already free */
+	GOSLAB_BAD_NOT_OURS,		/* pointer goslab never handed out */
+	GOSLAB_BAD_INTERIOR,		/* pointer inside an object */
+	GOSLAB_BAD_WRONG_CACHE,		/* freed to another cache */
+	GOSLAB_BAD_REDZONE,		/* red zone overwritten */
+	GOSLAB_BAD_POISON,		/* free object written to */
+	GOSLAB_BAD_STACK_SIZE,		/* stack freed with the wrong size */
+	GOSLAB_BAD_PAGES,		/* page-heap free of pages not allocated */
+	GOSLAB_BAD_ARG,			/* invalid argument */
+	GOSLAB_BAD_DESTROY_LIVE,	/* cache destroyed with live objects */
+	GOSLAB_NR_BAD,
+};
+
+extern const char *const goslab_bad_names[GOSLAB_NR_BAD];
+extern atomic_long_t goslab_bad_count[GOSLAB_NR_BAD];
+
+void goslab_report(enum goslab_bad what, const char *cache, const void *p,
+		   unsigned long caller);
+
+/* === debugfs === */
+
+int goslab_debugfs_init(void);
+void goslab_debugfs_exit(void);
+
+#endif /* _GOSLAB_INTERNAL_H */

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goslab kmalloc family: Go's mallocgc split by size. Small sizes go to a
+ * built-in cache per size class and zone class; sizes above 32 KiB get a
+ * span of their own from the page heap (Go's large objects).
+ */
+#include <linux/kmemleak.h>
+#include <linux/overflow.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+struct goslab_cache *goslab_kmalloc_caches[GOSLAB_NR_ZONES][GOSLAB_NUM_CLASSES];
+
+static const char *const kmalloc_prefix[GOSLAB_NR_ZONES] = {
+	[GOSLAB_ZONE_NORMAL] = "kmalloc",
+	[GOSLAB_ZONE_DMA32] = "dma32-kmalloc",
+	[GOSLAB_ZONE_DMA] = "dma-kmalloc",
+};
+
+static const slab_flags_t kmalloc_flags[GOSLAB_NR_ZONES] = {
+	[GOSLAB_ZONE_NORMAL] = 0,
+	[GOSLAB_ZONE_DMA32] = SLAB_CACHE_DMA32,
+	[GOSLAB_ZONE_DMA] = SLAB_CACHE_DMA,
+};
+
+/* === Large objects === */
+
+/**
+ * goslab_large_alloc() - a span of its own for one large object
+ * @size: bytes, above GOSLAB_MAX_SMALL_SIZE
+ * @gfp: flags
+ * @node: node or NUMA_NO_NODE
+ * @caller: for reports
+ *
+ * Return: the object (page aligned), or NULL.
+ */
+void *goslab_large_alloc(size_t size, gfp_t gfp, int node,
+			 unsigned long caller)
+{
+	enum goslab_zone zone = goslab_gfp_zone(gfp);
+	struct goslab_heap *h;
+	struct goslab_span *s;
+	size_t npages = DIV_ROUND_UP(size, PAGE_SIZE);
+
+	if (npages > GOSLAB_CHUNK_PAGES) {
+		if (!(gfp & __GFP_NOWARN))
+			pr_warn("allocation of %zu bytes is larger than the buddy allocator serves (%lu); caller %pS\n",
+				size, (unsigned long)GOSLAB_CHUNK_PAGES << PAGE_SHIFT,
+				(void *)caller);
+		return NULL;
+	}
+	h = goslab_heap_get(node, zone);
+	if (!h)
+		h = goslab_heap_get(NUMA_NO_NODE, zone);
+	if (!h)
+		return NULL;
+	s = goslab_span_alloc(h, npages, gfp);
+	if (!s)
+		return NULL;
+	s->size = size;
+	s->nelems = 1;
+	s->elemsize = npages << PAGE_SHIFT;
+	WRITE_ONCE(s->state, GOSLAB_SPAN_LARGE);
+	atomic_long_inc(&h->large);
+	goslab_obj_alloc_hook(NULL, s->base, s->elemsize, gfp, caller);
+	return s->base;
+}
+
+/**
+ * goslab_large_free() - free a large object
+ * @s: its span
+ * @p: pointer passed to the free
+ * @caller: for reports
+ */
+void goslab_large_free(struct goslab_span *s, const void *p,
+		       unsigned long caller)
+{
+	if (p != s->base) {
+		goslab_report(GOSLAB_BAD_INTERIOR, NULL, p, caller);
+		return;
+	}
+	/* Only one free may win the span. */
+	if (cmpxchg(&s->state, GOSLAB_SPAN_LARGE, GOSLAB_SPAN_FREE) !=
+	    GOSLAB_SPAN_LARGE) {
+		goslab_report(GOSLAB_BAD_DOUBLE_FREE, NULL, p, caller);
+		return;
+	}
+	kmemleak_free(p);
+	if (want_init_on_free())
+		memset(s->base, 0, s->elemsize);
+	atomic_long_dec(&s->heap->large);
+	goslab_span_free(s);
+}
+
+/* === The kmalloc family === */
+
+static void *kmalloc_caller(size_t size, gfp_t gfp, int node,
+			    unsigned long caller)
+{
+	struct goslab_cache *c;
+
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (size > GOSLAB_MAX_SMALL_SIZE)
+		return goslab_large_alloc(size, gfp, node, caller);
+	c = goslab_kmalloc_caches[goslab_gfp_zone(gfp)][goslab_size_to_class(size)];
+	if (unlikely(!c))
+		return NULL;
+	return goslab_cache_alloc_caller(c, gfp, node, caller);
+}
+
+/**
+ * goslab_kmalloc() - allocate memory
+ * @size: bytes; 0 gives ZERO_SIZE_PTR
+ * @gfp: GFP flags; GFP_DMA and GFP_DMA32 select memory of those zones
+ *
+ * Return: the memory, or NULL.
+ */
+void *goslab_kmalloc(size_t size, gfp_t gfp)
+{
+	return kmalloc_caller(size, gfp, NUMA_NO_NODE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(goslab_kmalloc);
+
+/**
+ * goslab_kmalloc_node() - allocate memory on a node
+ * @size: bytes
+ * @gfp: GFP flags
+ * @node: node, or NUMA_NO_NODE
+ *
+ * Return: the memory, or NULL.
+ */
+void *goslab_kmalloc_node(size_t size, gfp_t gfp, int node)
+{
+	return kmalloc_caller(size, gfp, node, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(goslab_kmalloc_node);
+
+/**
+ * goslab_kzalloc() - allocate zeroed memory
+ * @size: bytes
+ * @gfp: GFP flags
+ *
+ * Return: the memory, or NULL.
+ */
+void *goslab_kzalloc(size_t size, gfp_t gfp)
+{
+	return kmalloc_caller(size, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(goslab_kzalloc);
+
+/**
+ * goslab_kcalloc() - allocate a zeroed array
+ * @n: elements
+ * @size: bytes per element
+ * @gfp: GFP flags
+ *
+ * Return: the memory, or NULL (also when @n * @size overflows).
+ */
+void *goslab_kcalloc(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return kmalloc_caller(bytes, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(goslab_kcalloc);
+
+/* The span of a pointer passed to kfree and friends, or NULL (reported). */
+static struct goslab_span *span_for_free(const void *p, unsigned long caller)
+{
+	struct goslab_span *s = goslab_span_of(p);
+
+	if (!s)
+		goslab_report(GOSLAB_BAD_NOT_OURS, NULL, p, caller);
+	return s;
+}
+
+static void kfree_caller(const void *p, unsigned long caller)
+{
+	struct goslab_span *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	s = span_for_free(p, caller);
+	if (!s)
+		return;
+	switch (READ_ONCE(s->state)) {
+	case GOSLAB_SPAN_LARGE:
+		goslab_large_free(s, p, caller);
+		break;
+	case GOSLAB_SPAN_STACK:
+	case GOSLAB_SPAN_STACK_FREE:
+		goslab_report(GOSLAB_BAD_WRONG_CACHE, "stack", p, caller);
+		break;
+	case GOSLAB_SPAN_FREE:
+		goslab_report(GOSLAB_BAD_DOUBLE_FREE, NULL, p, caller);
+		break;
+	default:
+		goslab_cache_free_span(s->cache, s, (void *)p, caller);
+		break;
+	}
+}
+
+/**
+ * goslab_kfree() - free memory from goslab_kmalloc() or a goslab cache
+ * @p: the memory, NULL or ZERO_SIZE_PTR
+ *
+ * Bad pointers are refused, reported and counted, never followed.
+ */
+void goslab_kfree(const void *p)
+{
+	kfree_caller(p, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(goslab_kfree);
+
+static size_t ksize_caller(const void *p, unsigned long caller)
+{
+	struct goslab_span *s;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return 0;
+	s = span_for_free(p, caller);
+	if (!s)
+		return 0;
+	switch (READ_ONCE(s->state)) {
+	case GOSLAB_SPAN_LARGE:
+		return p == s->base ? s->elemsize : 0;
+	case GOSLAB_SPAN_CACHED:
+	case GOSLAB_SPAN_PARTIAL:
+	case GOSLAB_SPAN_FULL:
+	case GOSLAB_SPAN_PENDING:
+		if (goslab_span_obj_index(s, p) < 0) {
+			goslab_report(GOSLAB_BAD_INTERIOR, s->cache->name, p,
+				      caller);
+			return 0;
+		}
+		return s->cache->size;
+	default:
+		goslab_report(GOSLAB_BAD_NOT_OURS, NULL, p, caller);
+		return 0;
+	}
+}
+
+/**
+ * goslab_ksize() - usable size of an allocation
+ * @p: memory from goslab
+ *
+ * Return: bytes usable, >= the size asked for; 0 for NULL or a pointer
+ * goslab does not own (reported).
+ */
+size_t goslab_ksize(const void *p)
+{
+	return ksize_caller(p, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(goslab_ksize);
+
+/**
+ * goslab_krealloc() - resize an allocation
+ * @p: memory from goslab_kmalloc(), or NULL
+ * @new_size: bytes wanted; 0 frees @p and gives ZERO_SIZE_PTR
+ * @gfp: GFP flags
+ *
+ * Contents up to the smaller of the two sizes are kept. A pointer goslab
+ * does not own is refused (reported) and NULL returned.
+ *
+ * Return: the memory (perhaps @p itself), or NULL with @p untouched.
+ */
+void *goslab_krealloc(const void *p, size_t new_size, gfp_t gfp)
+{
+	size_t old;
+	void *n;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return kmalloc_caller(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
+	old = ksize_caller(p, _RET_IP_);
+	if (!old)
+		return NULL;
+	if (!new_size) {
+		kfree_caller(p, _RET_IP_);
+		return ZERO_SIZE_PTR;
+	}
+	if (new_size <= old) {
+		if (gfp & __GFP_ZERO)
+			memset((void *)p + new_size, 0, old - new_size);
+		return (void *)p;
+	}
+	n = kmalloc_caller(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
+	if (!n)
+		return NULL;
+	memcpy(n, p, old);
+	kfree_caller(p, _RET_IP_);
+	return n;
+}
+EXPORT_SYMBOL_GPL(goslab_krealloc);
+
+/* === kfree_rcu === */
+
+static void kfree_rcu_cb(struct rcu_head *head)
+{
+	struct goslab_span *s = goslab_span_of(head);
+	void *obj;
+
+	if (s->state == GOSLAB_SPAN_LARGE) {
+		obj = s->base;
+	} else {
+		unsigned long off = (void *)head - s->base;
+
+		obj = goslab_span_obj(s, off / s->elemsize);
+	}
+	kfree_caller(obj, _RET_IP_);
+}
+
+/**
+ * __goslab_kfree_rcu() - free the object holding @head after a grace period
+ * @head: rcu_head inside a goslab object
+ *
+ * Use goslab_kfree_rcu(ptr, field) rather than this.
+ */
+void __goslab_kfree_rcu(struct rcu_head *head)
+{
+	struct goslab_span *s = span_for_free(head, _RET_IP_);
+
+	if (!s)
+		return;
+	if (s->state == GOSLAB_SPAN_FREE || s->state == GOSLAB_SPAN_STACK ||
+	    s->state == GOSLAB_SPAN_STACK_FREE) {
+		goslab_report(GOSLAB_BAD_DOUBLE_FREE, NULL, head, _RET_IP_);
+		return;
+	}
+	call_rcu(head, kfree_rcu_cb);
+}
+EXPORT_SYMBOL_GPL(__goslab_kfree_rcu);
+
+/* === Built-in caches === */
+
+int goslab_kmalloc_init(void)
+{
+	char name[GOSLAB_NAME_LEN];
+	enum goslab_zone z;
+	unsigned int cls;
+	struct goslab_cache *c;
+
+	for (z = 0; z < GOSLAB_NR_ZONES; z++) {
+		if (!goslab_heap_get(NUMA_NO_NODE, z))
+			continue;
+		for (cls = 1; cls < GOSLAB_NUM_CLASSES; cls++) {
+			snprintf(name, sizeof(name), "%s-%u", kmalloc_prefix[z],
+				 goslab_classes[cls].size);
+			c = goslab_cache_create_internal(name,
+					goslab_classes[cls].size, 0,
+					kmalloc_flags[z], NULL, true);
+			if (!c)
+				return -ENOMEM;
+			mutex_lock(&goslab_caches_mutex);
+			list_add_tail(&c->list, &goslab_caches);
+			mutex_unlock(&goslab_caches_mutex);
+			goslab_kmalloc_caches[z][cls] = c;
+		}
+	}
+	return 0;
+}
+
+void goslab_kmalloc_exit(void)
+{
+	enum goslab_zone z;
+	unsigned int cls;
+
+	rcu_barrier();
+	for (z = 0; z < GOSLAB_NR_ZONES; z++) {
+		for (cls = 1; cls < GOSLAB_NUM_CLASSES; cls++) {
+			if (goslab_kmalloc_caches[z][cls])
+				goslab_cache_destroy(goslab_kmalloc_caches[z][cls]);
+			goslab_kmalloc_caches[z][cls] = NULL;
+		}
+	}
+}

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goslab: Go's memory allocator (mheap, mcentral, mcache, mspan, size
+ * classes, scavenger, fixalloc, stack pools) for the Linux kernel.
+ *
+ * Lock order, outermost first (every lock is taken with interrupts off,
+ * because every path may run in hardirq context with GFP_ATOMIC):
+ *
+ *   goslab_caches_mutex	cache list (process context only)
+ *     mcache->lock		a CPU's current span of one cache
+ *       central->lock		a cache's span lists on one node
+ *         heap pcache->lock	a CPU's cached pages of one heap
+ *           heap->lock		a heap's chunks, bitmaps and summaries
+ *             fixalloc->lock	metadata free lists
+ *   stack_large_lock		free large stacks; nests only heap locks
+ *
+ * A span is owned by whoever holds the mcache lock of the CPU caching it,
+ * or the central lock of the list it is on: only the owner changes its
+ * freeindex, allocCache, allocBits and alloc_count. Frees from any CPU
+ * set bits in free_bits with atomic bit operations and take no lock,
+ * except the central lock on a span's list changes (see mcentral.c).
+ * Nothing sleeps under any of these locks; a heap grow that may sleep runs
+ * with no lock held.
+ */
+#include <linux/module.h>
+#include <linux/cpuhotplug.h>
+#include <linux/ratelimit.h>
+
+#include "internal.h"
+
+const char *const goslab_stat_names[GOSLAB_NR_STATS] = {
+	[GOSLAB_ALLOC_FAST] = "alloc_fast",
+	[GOSLAB_ALLOC_SLOW] = "alloc_slow",
+	[GOSLAB_FREE] = "free",
+	[GOSLAB_FREE_REMOTE] = "free_remote",
+	[GOSLAB_REFILL] = "refill",
+	[GOSLAB_SWEEP] = "sweep",
+	[GOSLAB_SPAN_NEW] = "span_new",
+	[GOSLAB_SPAN_RELEASE] = "span_release",
+	[GOSLAB_ALLOC_FAIL] = "alloc_fail",
+};
+static_assert(ARRAY_SIZE(goslab_stat_names) == GOSLAB_NR_STATS);
+
+const char *const goslab_bad_names[GOSLAB_NR_BAD] = {
+	[GOSLAB_BAD_DOUBLE_FREE] = "double_free",
+	[GOSLAB_BAD_NOT_OURS] = "invalid_pointer",
+	[GOSLAB_BAD_INTERIOR] = "interior_pointer",
+	[GOSLAB_BAD_WRONG_CACHE] = "wrong_cache",
+	[GOSLAB_BAD_REDZONE] = "redzone_overwritten",
+	[GOSLAB_BAD_POISON] = "write_after_free",
+	[GOSLAB_BAD_STACK_SIZE] = "stack_size_mismatch",
+	[GOSLAB_BAD_PAGES] = "bad_page_free",
+	[GOSLAB_BAD_ARG] = "invalid_argument",
+	[GOSLAB_BAD_DESTROY_LIVE] = "destroy_with_live_objects",
+};
+static_assert(ARRAY_SIZE(goslab_bad_names) == GOSLAB_NR_BAD);
+
+atomic_long_t goslab_bad_count[GOSLAB_NR_BAD];
+
+/**
+ * goslab_report() - report and count a misuse that goslab refused
+ * @what: kind of misuse
+ * @cache: cache name, or NULL
+ * @p: pointer involved, or NULL (printed hashed, as %p does)
+ * @caller: return address of the caller of goslab's API
+ *
+ * One WARN per report, naming the caller; the refused operation changed
+ * nothing.
+ */
+void goslab_report(enum goslab_bad what, const char *cache, const void *p,
+		   unsigned long caller)
+{
+	atomic_long_inc(&goslab_bad_count[what]);
+	WARN(1, "goslab: refused %s of %p in cache %s, caller %pS\n",
+	     goslab_bad_names[what], p, cache ? cache : "-", (void *)caller);
+}
+
+/* === CPU hotplug: a dead CPU's spans and pages go back === */
+
+static enum cpuhp_state goslab_cpuhp_state;
+
+static int goslab_cpu_dead(unsigned int cpu)
+{
+	struct goslab_cache *c;
+	struct goslab_heap *h;
+	enum goslab_zone z;
+	int nid;
+
+	mutex_lock(&goslab_caches_mutex);
+	list_for_each_entry(c, &goslab_caches, list)
+		goslab_mcache_drain_cpu(c, cpu);
+	mutex_unlock(&goslab_caches_mutex);
+	for_each_node_state(nid, N_MEMORY)
+		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
+			h = goslab_heap_get_own(nid, z);
+			if (h)
+				goslab_heap_flush_pcache(h, cpu);
+		}
+	return 0;
+}
+
+/* === Module === */
+
+static int __init goslab_init(void)
+{
+	int err;
+
+	err = goslab_heaps_init();
+	if (err)
+		return err;
+	err = goslab_kmalloc_init();
+	if (err)
+		goto err_kmalloc;
+	err = goslab_stack_init();
+	if (err)
+		goto err_stack;
+	err = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "goslab:dead",
+					NULL, goslab_cpu_dead);
+	if (err < 0)
+		goto err_stack;
+	goslab_cpuhp_state = err;
+	err = goslab_scavenger_init();
+	if (err)
+		goto err_cpuhp;
+	goslab_debugfs_init();
+	pr_info("ready: %d size classes, %u-page chunks, %d nodes\n",
+		GOSLAB_NUM_CLASSES - 1, GOSLAB_CHUNK_PAGES,
+		num_node_state(N_MEMORY));
+	return 0;
+
+err_cpuhp:
+	cpuhp_remove_state_nocalls(goslab_cpuhp_state);
+err_stack:
+	goslab_stack_exit();
+err_kmalloc:
+	goslab_kmalloc_exit();
+	goslab_heaps_exit();
+	return err;
+}
+
+static void __exit goslab_exit(void)
+{
+	goslab_debugfs_exit();
+	goslab_scavenger_exit();
+	cpuhp_remove_state_nocalls(goslab_cpuhp_state);
+	goslab_stack_exit();
+	goslab_kmalloc_exit();
+	goslab_heaps_exit();
+}
+
+module_init(goslab_init);
+module_exit(goslab_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The goslab developers");
+MODULE_DESCRIPTION("Go's memory allocator as a kmem_cache-like API");

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goslab central lists: Go's mcentral (mcentral.go), one per cache and node.
+ *
+ * A central holds the spans no CPU is using: partial ones (free slots after
+ * their last sweep), full ones, and ones with frees not yet swept. CPUs take
+ * whole spans from it (cacheSpan) and give them back (uncacheSpan), so its
+ * lock is taken once per span, not once per object.
+ *
+ * A free does not take the central lock, except when it is the first free
+ * into a span that sits on the full list (the span must become findable) or
+ * when it may have emptied a span (the span goes back to the heap).
+ */
+#include "internal.h"
+
+static void span_set_list(struct goslab_central *c, struct goslab_span *s,
+			  enum goslab_span_state state)
+{
+	struct list_head *head;
+
+	lockdep_assert_held(&c->lock);
+	if (s->state == GOSLAB_SPAN_FULL)
+		c->nfull--;
+	switch (state) {
+	case GOSLAB_SPAN_PARTIAL:
+		head = &c->partial;
+		break;
+	case GOSLAB_SPAN_FULL:
+		head = &c->full;
+		c->nfull++;
+		break;
+	default:
+		head = &c->pending;
+		break;
+	}
+	WRITE_ONCE(s->state, state);
+	list_move_tail(&s->list, head);
+}
+
+static void span_release_rcu(struct rcu_head *head)
+{
+	goslab_span_free(container_of(head, struct goslab_span, rcu));
+}
+
+/* Give an empty span back to the heap. Called without c->lock. */
+static void span_release(struct goslab_central *c, struct goslab_span *s)
+{
+	goslab_stat(c->cache, GOSLAB_SPAN_RELEASE);
+	/* Type-stable memory: readers may look at it until a grace period. */
+	if (c->cache->flags & SLAB_TYPESAFE_BY_RCU)
+		call_rcu(&s->rcu, span_release_rcu);
+	else
+		goslab_span_free(s);
+}
+
+/*
+ * Sweep a span on a list and, if it is empty, take it off. Returns true if
+ * the caller must release it.
+ */
+static bool span_sweep_listed(struct goslab_central *c, struct goslab_span *s)
+{
+	lockdep_assert_held(&c->lock);
+	if (atomic_read(&s->pending) <= 0 && s->alloc_count)
+		return false;
+	goslab_span_sweep(s);
+	goslab_stat(c->cache, GOSLAB_SWEEP);
+	if (!s->alloc_count) {
+		if (s->state == GOSLAB_SPAN_FULL)
+			c->nfull--;
+		list_del_init(&s->list);
+		WRITE_ONCE(s->state, GOSLAB_SPAN_FREE);
+		c->nspans--;
+		return true;
+	}
+	span_set_list(c, s, s->alloc_count < s->nelems ?
+		      GOSLAB_SPAN_PARTIAL : GOSLAB_SPAN_FULL);
+	return false;
+}
+
+/* A listed span with a free slot, swept; or NULL. */
+static struct goslab_span *central_find(struct goslab_central *c)
+{
+	struct goslab_span *s;
+
+	lockdep_assert_held(&c->lock);
+	s = list_first_entry_or_null(&c->partial, struct goslab_span, list);
+	if (s) {
+		if (atomic_read(&s->pending) > 0) {
+			goslab_span_sweep(s);
+			goslab_stat(c->cache, GOSLAB_SWEEP);
+		}
+		return s;
+	}
+	while ((s = list_first_entry_or_null(&c->pending, struct goslab_span,
+					     list))) {
+		goslab_span_sweep(s);
+		goslab_stat(c->cache, GOSLAB_SWEEP);
+		if (s->alloc_count < s->nelems)
+			return s;
+		/* Nothing was really freed: it is full after all. */
+		span_set_list(c, s, GOSLAB_SPAN_FULL);
+	}
+	return NULL;
+}
+
+/* A new span from the heap, ready for objects, on no list. */
+static struct goslab_span *central_grow(struct goslab_central *c, gfp_t gfp)
+{
+	struct goslab_cache *cache = c->cache;
+	struct goslab_span *s;
+	unsigned long flags;
+
+	s = goslab_span_alloc(c->heap, cache->npages, gfp);
+	if (!s)
+		return NULL;
+	s->cache = cache;
+	s->central = c;
+	goslab_span_init_objects(s, cache->elemsize, cache->nelems,
+				 cache->divmul);
+	goslab_span_prepare(cache, s);
+	goslab_stat(cache, GOSLAB_SPAN_NEW);
+	spin_lock_irqsave(&c->lock, flags);
+	c->nspans++;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return s;
+}
+
+/**
+ * goslab_central_cache_span() - Go's cacheSpan: a span for a CPU's mcache
+ * @c: central
+ * @gfp: what the caller allows, if the heap must grow
+ *
+ * Return: a span in state CACHED with at least one free slot, or NULL.
+ */
+struct goslab_span *goslab_central_cache_span(struct goslab_central *c,
+					       gfp_t gfp)
+{
+	struct goslab_span *s;
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	s = central_find(c);
+	if (s) {
+		if (s->state == GOSLAB_SPAN_FULL)
+			c->nfull--;
+		list_del_init(&s->list);
+		WRITE_ONCE(s->state, GOSLAB_SPAN_CACHED);
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (s)
+		return s;
+	s = central_grow(c, gfp);
+	if (s)
+		WRITE_ONCE(s->state, GOSLAB_SPAN_CACHED);
+	return s;
+}
+
+/**
+ * goslab_central_uncache_span() - Go's uncacheSpan: a CPU gives a span back
+ * @c: the span's central
+ * @s: span in state CACHED, no longer reachable from any mcache
+ */
+void goslab_central_uncache_span(struct goslab_central *c,
+				 struct goslab_span *s)
+{
+	enum goslab_span_state state;
+	unsigned long flags;
+	bool release;
+
+	spin_lock_irqsave(&c->lock, flags);
+	/*
+	 * Leave CACHED before reading @pending: a free either sees the new
+	 * state and takes c->lock (after us), or its increment is seen here.
+	 * Pairs with atomic_inc_return() then READ_ONCE(state) in the free.
+	 */
+	smp_store_mb(s->state, GOSLAB_SPAN_PENDING);
+	INIT_LIST_HEAD(&s->list);
+	if (s->alloc_count < s->nelems)
+		state = GOSLAB_SPAN_PARTIAL;
+	else if (atomic_read(&s->pending) > 0)
+		state = GOSLAB_SPAN_PENDING;
+	else
+		state = GOSLAB_SPAN_FULL;
+	s->state = GOSLAB_SPAN_PENDING;
+	list_add_tail(&s->list, &c->pending);
+	span_set_list(c, s, state);
+	release = span_sweep_listed(c, s);
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (release)
+		span_release(c, s);
+}
+
+/**
+ * goslab_central_alloc() - one object straight from a central
+ * @c: central
+ * @gfp: what the caller allows
+ *
+ * For allocations on a node other than the CPU's, which must not disturb
+ * the CPU's own span.
+ *
+ * Return: the object, or NULL.
+ */
+void *goslab_central_alloc(struct goslab_central *c, gfp_t gfp)
+{
+	struct goslab_span *s, *fresh = NULL;
+	unsigned long flags;
+	unsigned int idx;
+
+again:
+	spin_lock_irqsave(&c->lock, flags);
+	s = central_find(c);
+	if (!s && fresh) {
+		s = fresh;
+		fresh = NULL;
+		s->state = GOSLAB_SPAN_PENDING;
+		list_add_tail(&s->list, &c->pending);
+		span_set_list(c, s, GOSLAB_SPAN_PARTIAL);
+	}
+	if (!s) {
+		spin_unlock_irqrestore(&c->lock, flags);
+		fresh = central_grow(c, gfp);
+		if (!fresh)
+			return NULL;
+		goto again;
+	}
+	idx = goslab_span_next_free(s);
+	if (s->alloc_count >= s->nelems)
+		span_set_list(c, s, atomic_read(&s->pending) > 0 ?
+			      GOSLAB_SPAN_PENDING : GOSLAB_SPAN_FULL);
+	if (fresh) {
+		/* Someone else's frees beat our grow: keep the span listed. */
+		fresh->state = GOSLAB_SPAN_PENDING;
+		list_add_tail(&fresh->list, &c->pending);
+		span_set_list(c, fresh, GOSLAB_SPAN_PARTIAL);
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	return goslab_span_obj(s, idx);
+}
+
+/**
+ * goslab_central_note_free() - a free that may change a span's list
+ * @s: span of small objects
+ * @npending: the span's pending count after this free
+ *
+ * A full span with its first pending free moves to the pending list; a
+ * span whose every object is now free goes back to the heap.
+ */
+void goslab_central_note_free(struct goslab_span *s, int npending)
+{
+	struct goslab_central *c = s->central;
+	unsigned long flags;
+	bool release = false;
+
+	spin_lock_irqsave(&c->lock, flags);
+	switch (s->state) {
+	case GOSLAB_SPAN_FULL:
+		span_set_list(c, s, GOSLAB_SPAN_PENDING);
+		fallthrough;
+	case GOSLAB_SPAN_PARTIAL:
+	case GOSLAB_SPAN_PENDING:
+		if (atomic_read(&s->pending) >= s->alloc_count)
+			release = span_sweep_listed(c, s);
+		break;
+	default:
+		break;
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (release)
+		span_release(c, s);
+}
+
+/**
+ * goslab_central_shrink() - sweep every listed span, release empty ones
+ * @c: central
+ *
+ * Return: spans released.
+ */
+unsigned long goslab_central_shrink(struct goslab_central *c)
+{
+	struct goslab_span *s, *tmp;
+	unsigned long flags, n = 0;
+	LIST_HEAD(gone);
+
+	spin_lock_irqsave(&c->lock, flags);
+	/* A swept span moves to the list it belongs on, or is taken off. */
+	list_for_each_entry_safe(s, tmp, &c->pending, list)
+		if (span_sweep_listed(c, s))
+			list_add(&s->list, &gone);
+	list_for_each_entry_safe(s, tmp, &c->partial, list)
+		if (span_sweep_listed(c, s))
+			list_add(&s->list, &gone);
+	spin_unlock_irqrestore(&c->lock, flags);
+	list_for_each_entry_safe(s, tmp, &gone, list) {
+		list_del(&s->list);
+		span_release(c, s);
+		n++;
+	}
+	return n;
+}
+
+void goslab_central_init(struct goslab_central *c, struct goslab_cache *cache,
+			 struct goslab_heap *h)
+{
+	spin_lock_init(&c->lock);
+	INIT_LIST_HEAD(&c->partial);
+	INIT_LIST_HEAD(&c->full);
+	INIT_LIST_HEAD(&c->pending);
+	c->heap = h;
+	c->cache = cache;
+	c->nid = h->nid;
+	c->nspans = 0;
+	c->nfull = 0;
+}

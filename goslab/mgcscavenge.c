@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goslab scavenger: Go's background scavenger (mgcscavenge.go).
+ *
+ * Chunks whose every page is free go back to the buddy allocator: in the
+ * background, paced (a chunk must have been idle for a second, and a heap
+ * keeps goslab_retain_percent over its in-use pages, as Go keeps about 10%
+ * over its heap goal), and at once when the kernel's reclaim asks through a
+ * shrinker. Writing to debugfs "scavenge" releases everything free now.
+ */
+#include <linux/module.h>
+#include <linux/shrinker.h>
+#include <linux/workqueue.h>
+#include <linux/cpu.h>
+
+#include "internal.h"
+
+unsigned int goslab_retain_percent = 10;
+module_param_named(retain_percent, goslab_retain_percent, uint, 0644);
+MODULE_PARM_DESC(retain_percent,
+		 "free pages kept over the in-use ones, in percent (default 10)");
+
+static unsigned int scavenge_interval_ms = 1000;
+module_param_named(scavenge_interval_ms, scavenge_interval_ms, uint, 0644);
+MODULE_PARM_DESC(scavenge_interval_ms,
+		 "background scavenger period in ms, 0 to pause (default 1000)");
+
+static void scavenge_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(scavenge_work, scavenge_work_fn);
+
+static unsigned long heap_excess(struct goslab_heap *h)
+{
+	unsigned long inuse = atomic_long_read(&h->inuse);
+	unsigned long target = inuse + inuse * goslab_retain_percent / 100;
+	unsigned long held = READ_ONCE(h->held);
+
+	return held > target ? held - target : 0;
+}
+
+static void scavenge_work_fn(struct work_struct *work)
+{
+	struct goslab_heap *h;
+	enum goslab_zone z;
+	unsigned long excess;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
+			h = goslab_heap_get_own(nid, z);
+			if (!h)
+				continue;
+			excess = heap_excess(h);
+			if (excess)
+				goslab_heap_release_free(h, excess, true);
+		}
+	}
+	if (READ_ONCE(scavenge_interval_ms))
+		schedule_delayed_work(&scavenge_work,
+				      msecs_to_jiffies(scavenge_interval_ms));
+}
+
+/**
+ * goslab_scavenge_all() - give back every page goslab does not use
+ *
+ * Drains every CPU's spans and page caches, sweeps every span, returns
+ * empty spans and free large stacks to the heaps, then every free chunk to
+ * the buddy allocator.
+ *
+ * Context: process context.
+ * Return: pages returned to the buddy allocator.
+ */
+unsigned long goslab_scavenge_all(void)
+{
+	struct goslab_cache *c;
+	struct goslab_heap *h;
+	unsigned long pages = 0;
+	enum goslab_zone z;
+	int nid, cpu;
+
+	goslab_stack_release();
+	mutex_lock(&goslab_caches_mutex);
+	list_for_each_entry(c, &goslab_caches, list)
+		goslab_cache_shrink(c);
+	mutex_unlock(&goslab_caches_mutex);
+	rcu_barrier();
+	for_each_node_state(nid, N_MEMORY) {
+		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
+			h = goslab_heap_get_own(nid, z);
+			if (!h)
+				continue;
+			for_each_possible_cpu(cpu)
+				goslab_heap_flush_pcache(h, cpu);
+			pages += goslab_heap_release_free(h, ULONG_MAX, false);
+		}
+	}
+	return pages;
+}
+
+/* === Shrinker === */
+
+static unsigned long shrink_count(struct shrinker *sh,
+				  struct shrink_control *sc)
+{
+	unsigned long free = 0, held, used;
+	struct goslab_heap *h;
+	enum goslab_zone z;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
+			h = goslab_heap_get_own(nid, z);
+			if (!h)
+				continue;
+			held = READ_ONCE(h->held);
+			used = atomic_long_read(&h->inuse) +
+			       atomic_long_read(&h->cached);
+			free += held > used ? held - used : 0;
+		}
+	}
+	return free ? free : SHRINK_EMPTY;
+}
+
+static unsigned long shrink_scan(struct shrinker *sh,
+				 struct shrink_control *sc)
+{
+	unsigned long freed = 0;
+	struct goslab_heap *h;
+	enum goslab_zone z;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
+			h = goslab_heap_get_own(nid, z);
+			if (!h || freed >= sc->nr_to_scan)
+				continue;
+			freed += goslab_heap_release_free(h,
+					sc->nr_to_scan - freed, false);
+		}
+	}
+	return freed ? freed : SHRINK_STOP;
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+static struct shrinker *shrinker;
+
+static int shrinker_init(void)
+{
+	shrinker = shrinker_alloc(0, "goslab");
+	if (!shrinker)
+		return -ENOMEM;
+	shrinker->count_objects = shrink_count;
+	shrinker->scan_objects = shrink_scan;
+	shrinker->seeks = DEFAULT_SEEKS;
+	shrinker_register(shrinker);
+	return 0;
+}
+
+static void shrinker_exit(void)
+{
+	shrinker_free(shrinker);
+}
+#else
+static struct shrinker goslab_shrinker = {
+	.count_objects = shrink_count,
+	.scan_objects = shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+static int shrinker_init(void)
+{
+	return register_shrinker(&goslab_shrinker, "goslab");
+}
+
+static void shrinker_exit(void)
+{
+	unregister_shrinker(&goslab_shrinker);
+}
+#endif
+
+int goslab_scavenger_init(void)
+{
+	int err = shrinker_init();
+
+	if (err)
+		return err;
+	schedule_delayed_work(&scavenge_work,
+			      msecs_to_jiffies(scavenge_interval_ms ?: 1000));
+	return 0;
+}
+
+void goslab_scavenger_exit(void)
+{
+	WRITE_ONCE(scavenge_interval_ms, 0);
+	cancel_delayed_work_sync(&scavenge_work);
+	shrinker_exit();
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goslab spans: Go's mspan object bookkeeping (mbitmap.go, mgcsweep.go).
+ *
+ * A span's slots are found through allocBits (set = allocated as of the
+ * last sweep), a 64-bit allocCache (the complement of allocBits from
+ * freeindex on, scanned with count-trailing-zeros) and freeindex. Go frees
+ * through its collector; goslab frees explicitly: a free sets the slot's bit
+ * in free_bits and the next sweep folds free_bits into allocBits. Every bit
+ * lives outside the objects, so a write after free cannot corrupt the
+ * allocator and a double free is an O(1) bit test.
+ */
+#include "internal.h"
+
+static inline u64 alloc_word(const struct goslab_span *s, unsigned int w)
+{
+	return READ_ONCE(s->alloc_bits[w]);
+}
+
+/**
+ * goslab_span_init_objects() - make a span hold objects of one size
+ * @s: span, fresh from the heap
+ * @elemsize: bytes per slot
+ * @nelems: slots in the span
+ * @divmul: Go's divMagic for @elemsize (0: divide)
+ */
+void goslab_span_init_objects(struct goslab_span *s, u32 elemsize,
+			      u16 nelems, u32 divmul)
+{
+	s->elemsize = elemsize;
+	s->nelems = nelems;
+	s->divmul = divmul;
+	s->freeindex = 0;
+	s->alloc_count = 0;
+	s->alloc_cache = ~0ULL;
+	atomic_set(&s->pending, 0);
+	bitmap_zero(s->alloc_bits, GOSLAB_MAX_OBJS_PER_SPAN);
+	bitmap_zero(s->free_bits, GOSLAB_MAX_OBJS_PER_SPAN);
+}
+
+/**
+ * goslab_span_next_free() - Go's nextFreeIndex: take the next free slot
+ * @s: span; the caller owns it
+ *
+ * Return: the slot's index, or s->nelems when no slot from freeindex on is
+ * free (a sweep may find more).
+ */
+unsigned int goslab_span_next_free(struct goslab_span *s)
+{
+	unsigned int idx = s->freeindex, bit, result;
+
+	if (idx >= s->nelems)
+		return s->nelems;
+	while (!s->alloc_cache) {
+		/* The rest of this word is taken: move to the next one. */
+		idx = ALIGN_DOWN(idx, 64) + 64;
+		if (idx >= s->nelems) {
+			s->freeindex = s->nelems;
+			return s->nelems;
+		}
+		s->alloc_cache = ~alloc_word(s, idx / 64);
+		s->freeindex = idx;
+	}
+	bit = __ffs64(s->alloc_cache);
+	result = idx + bit;
+	if (result >= s->nelems) {
+		s->freeindex = s->nelems;
+		return s->nelems;
+	}
+	s->alloc_cache = bit == 63 ? 0 : s->alloc_cache >> (bit + 1);
+	idx = result + 1;
+	if (idx % 64 == 0 && idx < s->nelems)
+		s->alloc_cache = ~alloc_word(s, idx / 64);
+	s->freeindex = idx;
+	s->alloc_count++;
+	return result;
+}
+
+/**
+ * goslab_span_sweep() - fold the frees recorded since the last sweep
+ * @s: span; the caller owns it (its CPU's mcache lock, or central->lock)
+ *
+ * Go's sweep swaps gcmarkBits in as allocBits; goslab computes the same
+ * thing from explicit frees: a slot is allocated after the sweep if it was
+ * allocated before it or handed out since (below freeindex), and was not
+ * freed. Frees racing with the sweep either land in the words it takes or
+ * stay pending for the next one.
+ *
+ * Return: slots that became free.
+ */
+unsigned int goslab_span_sweep(struct goslab_span *s)
+{
+	unsigned int w, words = BITS_TO_LONGS(s->nelems);
+	unsigned int fi = s->freeindex, nfreed = 0, taken = 0, count = 0;
+
+	for (w = 0; w < words; w++) {
+		unsigned long f = xchg(&s->free_bits[w], 0);
+		unsigned long below, a;
+
+		if (fi >= (w + 1) * 64)
+			below = ~0UL;
+		else if (fi > w * 64)
+			below = GENMASK(fi - w * 64 - 1, 0);
+		else
+			below = 0;
+		a = s->alloc_bits[w] | below;
+		taken += hweight_long(f);
+		nfreed += hweight_long(a & f);
+		a &= ~f;
+		count += hweight_long(a);
+		WRITE_ONCE(s->alloc_bits[w], a);
+	}
+	/*
+	 * New allocBits before the new freeindex: a concurrent free that
+	 * sees freeindex reset must see the bits. Pairs with smp_rmb() in
+	 * goslab_span_obj_live().
+	 */
+	smp_wmb();
+	WRITE_ONCE(s->freeindex, 0);
+	s->alloc_cache = ~alloc_word(s, 0);
+	s->alloc_count = count;
+	atomic_sub(taken, &s->pending);
+	return nfreed;
+}
+
+/**
+ * goslab_span_obj_index() - the slot an address is the start of
+ * @s: span of small objects
+ * @p: address inside the span
+ *
+ * Return: the index; -EFAULT past the last object; -EINVAL for an
+ * address inside an object.
+ */
+int goslab_span_obj_index(struct goslab_span *s, const void *p)
+{
+	unsigned long off = p - s->base;
+	unsigned long idx;
+
+	if (off >= (unsigned long)s->nelems * s->elemsize)
+		return -EFAULT;
+	if (s->divmul)
+		idx = ((u64)off * s->divmul) >> 32;
+	else
+		idx = off / s->elemsize;
+	if (idx * s->elemsize != off)
+		return -EINVAL;
+	return idx;
+}
+
+/**
+ * goslab_span_obj_live() - is a slot allocated right now?
+ * @s: span of small objects
+ * @idx: slot
+ *
+ * Lockless, for frees: a slot is live if it was allocated at the last
+ * sweep or handed out since, and not freed since.
+ *
+ * Return: true if live.
+ */
+bool goslab_span_obj_live(struct goslab_span *s, unsigned int idx)
+{
+	unsigned int fi = READ_ONCE(s->freeindex);
+
+	/* Pairs with smp_wmb() in goslab_span_sweep(). */
+	smp_rmb();
+	if (idx >= fi && !test_bit(idx, s->alloc_bits))
+		return false;
+	return !test_bit(idx, s->free_bits);
+}
+
+/**
+ * goslab_span_live_count() - objects allocated and not freed
+ * @s: span; the caller owns it
+ *
+ * Return: the count.
+ */
+unsigned int goslab_span_live_count(struct goslab_span *s)
+{
+	int live = s->alloc_count - atomic_read(&s->pending);
+
+	return live > 0 ? live : 0;
+}

@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install everything goslab's build and test machine need, from Debian.
+# Safe to re-run; quick when everything is already present.
+set -euo pipefail
+
+SUDO=
+if [ "$(id -u)" != 0 ]; then
+	SUDO=sudo
+fi
+
+# The newest 6.12 LTS kernel that has both a signed image and headers.
+newest_612() {
+	apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
+		awk '{print $1}' | sed 's/^linux-headers-//' | sort -V |
+		while read -r v; do
+			if apt-cache show "linux-image-$v" >/dev/null 2>&1; then
+				echo "$v"
+			fi
+		done | tail -n1
+}
+
+stamp_dir=${GOSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/goslab}
+mkdir -p "$stamp_dir"
+stamp=$stamp_dir/setup.stamp
+
+base_pkgs="qemu-system-x86 busybox-static cpio kmod gzip xz-utils
+	build-essential bc bison flex libelf-dev libssl-dev dwarves
+	python3 perl sparse rsync linux-source-6.12
+	linux-image-amd64 linux-headers-amd64 clang llvm
+	libclang-rt-14-dev gnuplot-nox"
+
+missing_pkgs() {
+	local p
+	for p in $base_pkgs "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || echo "$p"
+	done
+}
+
+# Fast path: everything there and the stamp is less than a day old.
+if [ -f "$stamp" ] && [ -n "$(find "$stamp" -mmin -1440)" ]; then
+	v=$(cat "$stamp")
+	if [ -z "$(missing_pkgs "linux-image-$v" "linux-headers-$v")" ] &&
+	   [ -e /usr/src/linux-source-6.12.tar.xz ]; then
+		exit 0
+	fi
+fi
+
+echo "setup: checking Debian packages"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+v=$(newest_612)
+if [ -z "$v" ]; then
+	echo "setup: no linux-image/linux-headers 6.12.*+deb12-amd64 pair in apt" >&2
+	exit 1
+fi
+todo=$(missing_pkgs "linux-image-$v" "linux-headers-$v")
+if [ -n "$todo" ]; then
+	echo "setup: installing" $todo
+	$SUDO apt-get install -y -q --no-install-recommends $todo
+fi
+echo "$v" >"$stamp"

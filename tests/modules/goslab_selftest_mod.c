@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goslab_selftest_mod: checks goslab's public API when loaded, through the
+ * API only, on any kernel (the stock ones have no KUnit). Loading fails
+ * with -EINVAL if any check fails; each check logs "ok" or "not ok".
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/string.h>
+#include <linux/io.h>
+
+#include "../../goslab/goslab.h"
+
+static unsigned int failed, passed;
+
+#define CHECK(cond, fmt, ...)						\
+do {									\
+	if (cond) {							\
+		passed++;						\
+	} else {							\
+		failed++;						\
+		pr_err("not ok: %s: " fmt "\n", #cond, ##__VA_ARGS__);	\
+	}								\
+} while (0)
+
+static void check_kmalloc_sizes(void)
+{
+	size_t size;
+
+	for (size = 1; size <= 64 * 1024; size += size < 256 ? 1 : 37) {
+		u8 *p = goslab_kmalloc(size, GFP_KERNEL);
+
+		CHECK(p, "kmalloc(%zu)", size);
+		if (!p)
+			continue;
+		CHECK(goslab_ksize(p) >= size, "ksize of %zu", size);
+		memset(p, 0x5a, goslab_ksize(p));
+		goslab_kfree(p);
+	}
+	CHECK(goslab_kmalloc(0, GFP_KERNEL) == ZERO_SIZE_PTR, "size 0");
+	goslab_kfree(NULL);
+	goslab_kfree(ZERO_SIZE_PTR);
+}
+
+static void check_zeroing(void)
+{
+	u8 *p = goslab_kzalloc(300, GFP_KERNEL);
+
+	CHECK(p && !memchr_inv(p, 0, 300), "kzalloc zeroes");
+	goslab_kfree(p);
+	p = goslab_kcalloc(10, 100, GFP_KERNEL);
+	CHECK(p && !memchr_inv(p, 0, 1000), "kcalloc zeroes");
+	goslab_kfree(p);
+	CHECK(!goslab_kcalloc(SIZE_MAX / 2, 4, GFP_KERNEL), "kcalloc overflow");
+}
+
+static void check_krealloc(void)
+{
+	u8 *p = goslab_kmalloc(16, GFP_KERNEL), *q;
+	int i;
+
+	if (!p) {
+		CHECK(0, "kmalloc for krealloc");
+		return;
+	}
+	for (i = 0; i < 16; i++)
+		p[i] = i;
+	q = goslab_krealloc(p, 5000, GFP_KERNEL);
+	CHECK(q && goslab_ksize(q) >= 5000, "krealloc grows");
+	for (i = 0; q && i < 16; i++)
+		CHECK(q[i] == i, "krealloc keeps byte %d", i);
+	p = goslab_krealloc(q ? q : p, 100000, GFP_KERNEL);
+	CHECK(p && p[15] == 15, "krealloc to a large object keeps contents");
+	CHECK(goslab_krealloc(p, 0, GFP_KERNEL) == ZERO_SIZE_PTR,
+	      "krealloc to 0 frees");
+}
+
+static int ctor_calls;
+
+static void ctor(void *obj)
+{
+	ctor_calls++;
+	memset(obj, 0xc7, 48);
+}
+
+static void check_cache(void)
+{
+	struct goslab_cache *c;
+	void *objs[100];
+	int i;
+
+	c = goslab_cache_create("selftest_ctor", 48, 64, 0, ctor);
+	CHECK(c, "cache create");
+	if (!c)
+		return;
+	CHECK(goslab_cache_size(c) >= 48, "usable size");
+	for (i = 0; i < 100; i++) {
+		objs[i] = goslab_cache_alloc(c, GFP_KERNEL);
+		CHECK(objs[i] && IS_ALIGNED((unsigned long)objs[i], 64),
+		      "object %d aligned", i);
+		CHECK(objs[i] && ((u8 *)objs[i])[47] == 0xc7,
+		      "constructed object %d", i);
+	}
+	CHECK(ctor_calls >= 100, "ctor ran for each object");
+	goslab_cache_free_bulk(c, 100, objs);
+	CHECK(goslab_cache_alloc_bulk(c, GFP_KERNEL, 100, objs) == 100, "bulk");
+	goslab_cache_free_bulk(c, 100, objs);
+	goslab_cache_destroy(c);
+	CHECK(!goslab_cache_create(NULL, 10, 0, 0, NULL), "NULL name refused");
+	CHECK(!goslab_cache_create("selftest_bad", 10, 3, 0, NULL),
+	      "bad alignment refused");
+}
+
+static void check_nodes(void)
+{
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		void *p = goslab_kmalloc_node(128, GFP_KERNEL, nid);
+		void *q = goslab_kmalloc_node(100000, GFP_KERNEL, nid);
+
+		CHECK(p && page_to_nid(virt_to_page(p)) == nid,
+		      "small object on node %d", nid);
+		CHECK(q && page_to_nid(virt_to_page(q)) == nid,
+		      "large object on node %d", nid);
+		goslab_kfree(p);
+		goslab_kfree(q);
+	}
+}
+
+static void check_dma32(void)
+{
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		void *p = goslab_kmalloc(200 * (i + 1), GFP_KERNEL | GFP_DMA32);
+
+		CHECK(p && virt_to_phys(p) + 200 * (i + 1) <= (1ULL << 32),
+		      "GFP_DMA32 object below 4 GiB");
+		goslab_kfree(p);
+	}
+}
+
+static void check_stacks(void)
+{
+	unsigned int size;
+
+	for (size = 2048; size <= 1024 * 1024; size <<= 1) {
+		void *p = goslab_stack_alloc(size, GFP_KERNEL);
+
+		CHECK(p, "stack of %u", size);
+		if (p) {
+			memset(p, 0x11, size);
+			goslab_stack_free(p, size);
+		}
+	}
+}
+
+static int __init selftest_init(void)
+{
+	check_kmalloc_sizes();
+	check_zeroing();
+	check_krealloc();
+	check_cache();
+	check_nodes();
+	check_dma32();
+	check_stacks();
+	pr_info("%u passed, %u failed\n", passed, failed);
+	return failed ? -EINVAL : 0;
+}
+
+static void __exit selftest_exit(void)
+{
+}
+
+module_init(selftest_init);
+module_exit(selftest_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("goslab API checks for kselftest");
+MODULE_INFO(test, "Y");
