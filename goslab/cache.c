@@ -136,8 +136,14 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 	    (unsigned int)node >= MAX_NUMNODES || !c->central[node]) {
 		obj = goslab_mcache_alloc(c, gfp);
 	} else {
-		obj = goslab_central_alloc(c->central[node], gfp);
-		goslab_stat(c, GOSLAB_ALLOC_SLOW);
+		struct goslab_central *cen = c->central[node];
+
+		/* A node without memory of this zone: served by another. */
+		if (cen->nid != node)
+			atomic_long_inc(&cen->heap->fallback);
+		obj = goslab_central_alloc(cen, gfp);
+		if (obj)
+			goslab_stat(c, GOSLAB_ALLOC_SLOW);
 	}
 	if (unlikely(!obj)) {
 		goslab_stat(c, GOSLAB_ALLOC_FAIL);
@@ -557,10 +563,13 @@ static unsigned long cache_flush(struct goslab_cache *c)
 	unsigned long left = 0, flags;
 	int cpu, nid;
 
-	cpus_read_lock();
+	/*
+	 * No cpus_read_lock(): a drain takes the CPU's mcache lock, which
+	 * works for offline CPUs too, and goslab_cpu_dead() runs under the
+	 * hotplug lock and takes goslab_caches_mutex, which callers hold.
+	 */
 	for_each_possible_cpu(cpu)
 		goslab_mcache_drain_cpu(c, cpu);
-	cpus_read_unlock();
 	for_each_node(nid) {
 		struct goslab_central *cen = c->centrals[nid];
 
@@ -665,3 +674,30 @@ unsigned int goslab_cache_size(struct goslab_cache *cache)
 	return cache ? cache->size : 0;
 }
 EXPORT_SYMBOL_GPL(goslab_cache_size);
+
+/**
+ * goslab_caches_exit() - at module exit, free caches destroyed while they
+ * still had objects, if those have been freed since
+ */
+void goslab_caches_exit(void)
+{
+	struct goslab_cache *c, *tmp;
+
+	mutex_lock(&goslab_caches_mutex);
+	list_for_each_entry_safe(c, tmp, &goslab_caches, list) {
+		if (!c->dead)
+			continue;
+		if (cache_flush(c)) {
+			pr_err("cache '%s' still has objects at exit; its memory is kept\n",
+			       c->name);
+			continue;
+		}
+		list_del(&c->list);
+		cache_free(c);
+	}
+	mutex_unlock(&goslab_caches_mutex);
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "tests/misuse-kunit.h"
+#endif

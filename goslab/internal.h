@@ -491,6 +491,7 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 			    void *obj, unsigned long caller);
 void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s);
 void goslab_mcache_drain_cpu(struct goslab_cache *c, int cpu);
+void goslab_caches_exit(void);
 void *goslab_mcache_alloc(struct goslab_cache *c, gfp_t gfp);
 size_t goslab_mcache_alloc_bulk(struct goslab_cache *c, size_t nr,
 				void **objs);
@@ -509,6 +510,7 @@ void goslab_large_free(struct goslab_span *s, const void *p,
 int goslab_stack_init(void);
 void goslab_stack_exit(void);
 unsigned long goslab_stack_release(void);
+unsigned long goslab_stack_release_large(void);
 
 /* === Scavenger (mgcscavenge.go) === */
 

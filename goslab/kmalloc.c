@@ -41,15 +41,17 @@ void *goslab_large_alloc(size_t size, gfp_t gfp, int node,
 	enum goslab_zone zone = goslab_gfp_zone(gfp);
 	struct goslab_heap *h;
 	struct goslab_span *s;
-	size_t npages = DIV_ROUND_UP(size, PAGE_SIZE);
+	size_t npages;
 
-	if (npages > GOSLAB_CHUNK_PAGES) {
+	/* Compare bytes first: rounding SIZE_MAX up to pages overflows. */
+	if (size > ((size_t)GOSLAB_CHUNK_PAGES << PAGE_SHIFT)) {
 		if (!(gfp & __GFP_NOWARN))
 			pr_warn("allocation of %zu bytes is larger than the buddy allocator serves (%lu); caller %pS\n",
 				size, (unsigned long)GOSLAB_CHUNK_PAGES << PAGE_SHIFT,
 				(void *)caller);
 		return NULL;
 	}
+	npages = DIV_ROUND_UP(size, PAGE_SIZE);
 	h = goslab_heap_get(node, zone);
 	if (!h)
 		h = goslab_heap_get(NUMA_NO_NODE, zone);

@@ -145,6 +145,7 @@ static void __exit goslab_exit(void)
 	cpuhp_remove_state_nocalls(goslab_cpuhp_state);
 	goslab_stack_exit();
 	goslab_kmalloc_exit();
+	goslab_caches_exit();
 	goslab_heaps_exit();
 }
 

@@ -43,7 +43,13 @@ static int mcache_next_slot(struct goslab_cache *cache,
 
 static struct goslab_central *local_central(struct goslab_cache *cache)
 {
-	return cache->central[numa_mem_id()];
+	int nid = numa_mem_id();
+	struct goslab_central *c = cache->central[nid];
+
+	/* This node has no memory of the cache's zone: count the fallback. */
+	if (c->nid != nid)
+		atomic_long_inc(&c->heap->fallback);
+	return c;
 }
 
 /**

@@ -44,6 +44,7 @@ static void scavenge_work_fn(struct work_struct *work)
 	unsigned long excess;
 	int nid;
 
+	goslab_stack_release_large();
 	for_each_node_state(nid, N_MEMORY) {
 		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
 			h = goslab_heap_get_own(nid, z);

@@ -901,3 +901,7 @@ void goslab_span_free(struct goslab_span *s)
 	goslab_chunk_free_pages(s->chunk, s->pfn, s->npages);
 	goslab_fixalloc_free(&h->spans, s);
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "tests/mheap-kunit.h"
+#endif

@@ -6,7 +6,8 @@
  * 16 KiB come from one pooled cache per order (Go's stackpool; the per-CPU
  * mcache is Go's stackcache). Larger blocks are whole spans, kept after a
  * free in a list per log2 of their pages (Go's stackLarge) until the
- * scavenger or a shrink gives them back. The free must name the size.
+ * background scavenger or a full scavenge gives them back. The free must name
+ * the size.
  */
 #include <linux/kmemleak.h>
 #include <linux/log2.h>
@@ -139,11 +140,13 @@ void goslab_stack_free(void *p, unsigned int size)
 EXPORT_SYMBOL_GPL(goslab_stack_free);
 
 /**
- * goslab_stack_release() - give the free large stacks back to the heap
+ * goslab_stack_release_large() - give the free large stacks to the heap
+ *
+ * Takes no sleeping lock: the background scavenger calls it.
  *
  * Return: pages given back.
  */
-unsigned long goslab_stack_release(void)
+unsigned long goslab_stack_release_large(void)
 {
 	struct goslab_span *s, *tmp;
 	unsigned long flags, pages = 0;
@@ -160,6 +163,20 @@ unsigned long goslab_stack_release(void)
 		pages += s->npages;
 		goslab_span_free(s);
 	}
+	return pages;
+}
+
+/**
+ * goslab_stack_release() - give back free large stacks and pooled spans
+ *
+ * Context: process context.
+ * Return: pages of large stacks given back.
+ */
+unsigned long goslab_stack_release(void)
+{
+	unsigned long pages = goslab_stack_release_large();
+	unsigned int i;
+
 	for (i = 0; i < STACK_POOL_ORDERS; i++)
 		goslab_cache_shrink(stack_pool[i]);
 	return pages;

@@ -28,7 +28,7 @@ base_pkgs="qemu-system-x86 busybox-static cpio kmod gzip xz-utils
 	build-essential bc bison flex libelf-dev libssl-dev dwarves
 	python3 perl sparse rsync linux-source-6.12
 	linux-image-amd64 linux-headers-amd64 clang llvm
-	libclang-rt-14-dev gnuplot-nox"
+	libclang-rt-14-dev gnuplot-nox shellcheck"
 
 missing_pkgs() {
 	local p
@@ -55,9 +55,9 @@ if [ -z "$v" ]; then
 	echo "setup: no linux-image/linux-headers 6.12.*+deb12-amd64 pair in apt" >&2
 	exit 1
 fi
-todo=$(missing_pkgs "linux-image-$v" "linux-headers-$v")
-if [ -n "$todo" ]; then
-	echo "setup: installing" $todo
-	$SUDO apt-get install -y -q --no-install-recommends $todo
+mapfile -t todo < <(missing_pkgs "linux-image-$v" "linux-headers-$v")
+if [ ${#todo[@]} != 0 ]; then
+	echo "setup: installing ${todo[*]}"
+	$SUDO apt-get install -y -q --no-install-recommends "${todo[@]}"
 fi
 echo "$v" >"$stamp"
