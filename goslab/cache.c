@@ -12,7 +12,9 @@
 
 #include "internal.h"
 
+/* Every cache, built-in ones too; goslab_caches_mutex. */
 LIST_HEAD(goslab_caches);
+/* Guards goslab_caches, cache creation and destruction. */
 DEFINE_MUTEX(goslab_caches_mutex);
 
 #define POISON_BYTE_FREE	0x6b
@@ -443,9 +445,9 @@ static void cache_free(struct goslab_cache *c)
 	kfree(c);
 }
 
-struct goslab_cache *goslab_cache_create_internal(const char *name,
-		unsigned int size, unsigned int align, slab_flags_t flags,
-		void (*ctor)(void *), bool kmalloc)
+struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int size,
+						  unsigned int align, slab_flags_t flags,
+						  void (*ctor)(void *), bool kmalloc)
 {
 	struct goslab_cache *c;
 	enum goslab_zone zone = GOSLAB_ZONE_NORMAL;
@@ -479,7 +481,7 @@ struct goslab_cache *goslab_cache_create_internal(const char *name,
 		h = goslab_heap_get_own(nid, zone);
 		if (!h)
 			continue;
-		c->centrals[nid] = kzalloc_node(sizeof(struct goslab_central),
+		c->centrals[nid] = kzalloc_node(sizeof(*c->centrals[nid]),
 						GFP_KERNEL, nid);
 		if (!c->centrals[nid])
 			goto err_free;
@@ -513,7 +515,8 @@ err_free:
  * instead with SLAB_PANIC).
  */
 struct goslab_cache *goslab_cache_create(const char *name, unsigned int size,
-		unsigned int align, slab_flags_t flags, void (*ctor)(void *))
+					 unsigned int align, slab_flags_t flags,
+					 void (*ctor)(void *))
 {
 	struct goslab_cache *c = NULL;
 	const char *why = NULL;

@@ -18,7 +18,8 @@
 struct goslab_cache;
 
 struct goslab_cache *goslab_cache_create(const char *name, unsigned int size,
-		unsigned int align, slab_flags_t flags, void (*ctor)(void *));
+					 unsigned int align, slab_flags_t flags,
+					 void (*ctor)(void *));
 void goslab_cache_destroy(struct goslab_cache *cache);
 void *goslab_cache_alloc(struct goslab_cache *cache, gfp_t gfp);
 void *goslab_cache_alloc_node(struct goslab_cache *cache, gfp_t gfp, int node);

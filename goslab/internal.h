@@ -29,9 +29,9 @@
 
 /* === Page heap geometry === */
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#if KERNEL_VERSION(6, 4, 0) > LINUX_VERSION_CODE
 #define GOSLAB_BUDDY_MAX_ORDER	(MAX_ORDER - 1)
-#elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+#elif KERNEL_VERSION(6, 8, 0) > LINUX_VERSION_CODE
 #define GOSLAB_BUDDY_MAX_ORDER	MAX_ORDER
 #else
 #define GOSLAB_BUDDY_MAX_ORDER	MAX_PAGE_ORDER
@@ -39,13 +39,13 @@
 
 /* A chunk is Go's heapArena-sized unit of growth: 1024 pages, 4 MiB. */
 #define GOSLAB_CHUNK_ORDER	(GOSLAB_BUDDY_MAX_ORDER < 10 ? GOSLAB_BUDDY_MAX_ORDER : 10)
-#define GOSLAB_CHUNK_PAGES	(1U << GOSLAB_CHUNK_ORDER)
+#define GOSLAB_CHUNK_PAGES	((unsigned int)BIT(GOSLAB_CHUNK_ORDER))
 #define GOSLAB_CHUNK_MAX_PAGES	1024U
 #define GOSLAB_CHUNK_WORDS	(GOSLAB_CHUNK_MAX_PAGES / 64)
 
 /* The span map: Go's arena index, one table of span pointers per 64 MiB. */
 #define GOSLAB_ARENA_SHIFT	14
-#define GOSLAB_ARENA_PAGES	(1UL << GOSLAB_ARENA_SHIFT)
+#define GOSLAB_ARENA_PAGES	BIT(GOSLAB_ARENA_SHIFT)
 
 /* Per-CPU page cache: Go's pageCache, one aligned 64-page word. */
 #define GOSLAB_PCACHE_PAGES	64
@@ -91,7 +91,7 @@ static inline enum goslab_zone goslab_gfp_zone(gfp_t gfp)
  * @pages: pages held from the buddy allocator.
  */
 struct goslab_fixalloc {
-	spinlock_t lock;
+	spinlock_t lock;		/* guards the fields below */
 	unsigned int size;
 	int node;
 	void *list;
@@ -156,7 +156,7 @@ struct goslab_chunk {
  * @cache: bit set = page free in the cache.
  */
 struct goslab_pcache {
-	spinlock_t lock;
+	spinlock_t lock;		/* guards the fields below, irqs off */
 	struct goslab_chunk *chunk;
 	unsigned int base;
 	u64 cache;
@@ -183,7 +183,7 @@ struct goslab_pcache {
  * @chunkmeta: fixalloc for chunk structs, node-local.
  */
 struct goslab_heap {
-	spinlock_t lock;
+	spinlock_t lock;		/* chunk list, bitmaps, summaries */
 	int nid;
 	enum goslab_zone zone;
 	struct list_head chunks;
@@ -219,11 +219,6 @@ bool goslab_heap_check(struct goslab_heap *h);
 
 int goslab_heaps_init(void);
 void goslab_heaps_exit(void);
-
-#define for_each_goslab_heap(h, nid, z)					\
-	for_each_node_state(nid, N_MEMORY)				\
-		for ((z) = 0; (z) < GOSLAB_NR_ZONES; (z)++)		\
-			if (((h) = goslab_heap_get_own(nid, z)) != NULL)
 
 struct goslab_heap *goslab_heap_get_own(int nid, enum goslab_zone zone);
 
@@ -362,7 +357,7 @@ void goslab_span_map_exit(void);
  * @nfull: spans on @full.
  */
 struct goslab_central {
-	spinlock_t lock;
+	spinlock_t lock;		/* lists and their spans' state */
 	struct list_head partial;
 	struct list_head full;
 	struct list_head pending;
@@ -373,8 +368,7 @@ struct goslab_central {
 	unsigned long nfull;
 };
 
-struct goslab_span *goslab_central_cache_span(struct goslab_central *c,
-					       gfp_t gfp);
+struct goslab_span *goslab_central_cache_span(struct goslab_central *c, gfp_t gfp);
 void goslab_central_uncache_span(struct goslab_central *c,
 				 struct goslab_span *s);
 void *goslab_central_alloc(struct goslab_central *c, gfp_t gfp);
@@ -408,7 +402,7 @@ extern const char *const goslab_stat_names[GOSLAB_NR_STATS];
  * @stat: counters; bumped with this_cpu ops.
  */
 struct goslab_mcache {
-	spinlock_t lock;
+	spinlock_t lock;		/* @span and its owner fields, irqs off */
 	struct goslab_span *span;
 	unsigned long stat[GOSLAB_NR_STATS];
 };
@@ -482,9 +476,9 @@ static inline void goslab_stat(struct goslab_cache *c, enum goslab_stat item)
 
 void goslab_stat_add(struct goslab_cache *c, enum goslab_stat item, long n);
 
-struct goslab_cache *goslab_cache_create_internal(const char *name,
-		unsigned int size, unsigned int align, slab_flags_t flags,
-		void (*ctor)(void *), bool kmalloc);
+struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int size,
+						  unsigned int align, slab_flags_t flags,
+						  void (*ctor)(void *), bool kmalloc);
 void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 				unsigned long caller);
 void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,

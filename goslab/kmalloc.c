@@ -351,9 +351,8 @@ int goslab_kmalloc_init(void)
 		for (cls = 1; cls < GOSLAB_NUM_CLASSES; cls++) {
 			snprintf(name, sizeof(name), "%s-%u", kmalloc_prefix[z],
 				 goslab_classes[cls].size);
-			c = goslab_cache_create_internal(name,
-					goslab_classes[cls].size, 0,
-					kmalloc_flags[z], NULL, true);
+			c = goslab_cache_create_internal(name, goslab_classes[cls].size, 0,
+							 kmalloc_flags[z], NULL, true);
 			if (!c)
 				return -ENOMEM;
 			mutex_lock(&goslab_caches_mutex);

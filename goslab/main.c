@@ -39,6 +39,7 @@ const char *const goslab_stat_names[GOSLAB_NR_STATS] = {
 	[GOSLAB_SPAN_RELEASE] = "span_release",
 	[GOSLAB_ALLOC_FAIL] = "alloc_fail",
 };
+
 static_assert(ARRAY_SIZE(goslab_stat_names) == GOSLAB_NR_STATS);
 
 const char *const goslab_bad_names[GOSLAB_NR_BAD] = {
@@ -53,6 +54,7 @@ const char *const goslab_bad_names[GOSLAB_NR_BAD] = {
 	[GOSLAB_BAD_ARG] = "invalid_argument",
 	[GOSLAB_BAD_DESTROY_LIVE] = "destroy_with_live_objects",
 };
+
 static_assert(ARRAY_SIZE(goslab_bad_names) == GOSLAB_NR_BAD);
 
 atomic_long_t goslab_bad_count[GOSLAB_NR_BAD];

@@ -132,8 +132,7 @@ static struct goslab_span *central_grow(struct goslab_central *c, gfp_t gfp)
  *
  * Return: a span in state CACHED with at least one free slot, or NULL.
  */
-struct goslab_span *goslab_central_cache_span(struct goslab_central *c,
-					       gfp_t gfp)
+struct goslab_span *goslab_central_cache_span(struct goslab_central *c, gfp_t gfp)
 {
 	struct goslab_span *s;
 	unsigned long flags;

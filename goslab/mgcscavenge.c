@@ -141,7 +141,7 @@ static unsigned long shrink_scan(struct shrinker *sh,
 	return freed ? freed : SHRINK_STOP;
 }
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
 static struct shrinker *shrinker;
 
 static int shrinker_init(void)

@@ -287,9 +287,11 @@ struct goslab_span *goslab_span_of(const void *p)
 	pfn = PHYS_PFN(__pa(p));
 	if (pfn >> GOSLAB_ARENA_SHIFT >= span_map_len)
 		return NULL;
+	/* Pairs with cmpxchg_release() in span_map_prepare(). */
 	l2 = smp_load_acquire(&span_map[pfn >> GOSLAB_ARENA_SHIFT]);
 	if (!l2)
 		return NULL;
+	/* Pairs with smp_store_release() in span_map_set(). */
 	return smp_load_acquire(&l2[pfn & (GOSLAB_ARENA_PAGES - 1)]);
 }
 
@@ -665,7 +667,7 @@ bool goslab_heap_check(struct goslab_heap *h)
 {
 	struct goslab_chunk *c;
 	unsigned long flags, prev = 0, held = 0;
-	bool ok = true, before_hint = h->hint != NULL;
+	bool ok = true, before_hint = !!h->hint;
 	unsigned int i, nfree;
 
 	spin_lock_irqsave(&h->lock, flags);
@@ -712,11 +714,14 @@ bool goslab_heap_has_memory(int nid, enum goslab_zone zone)
 #endif
 #ifdef CONFIG_ZONE_DMA32
 	case GOSLAB_ZONE_DMA32:
-		return managed_zone(&pgdat->node_zones[ZONE_DMA32])
+		/* GFP_DMA32 may also be served from ZONE_DMA. */
+		if (managed_zone(&pgdat->node_zones[ZONE_DMA32]))
+			return true;
 #ifdef CONFIG_ZONE_DMA
-			|| managed_zone(&pgdat->node_zones[ZONE_DMA])
+		return managed_zone(&pgdat->node_zones[ZONE_DMA]);
+#else
+		return false;
 #endif
-			;
 #endif
 	case GOSLAB_ZONE_NORMAL:
 		return true;

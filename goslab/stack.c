@@ -193,8 +193,8 @@ int goslab_stack_init(void)
 		size = 1U << (STACK_MIN_SHIFT + i);
 		snprintf(name, sizeof(name), "stack-%u", size);
 		stack_pool[i] = goslab_cache_create_internal(name, size,
-				min_t(unsigned int, size, PAGE_SIZE), 0, NULL,
-				false);
+							     min_t(unsigned int, size, PAGE_SIZE),
+							     0, NULL, false);
 		if (!stack_pool[i])
 			return -ENOMEM;
 		mutex_lock(&goslab_caches_mutex);

@@ -51,7 +51,7 @@ static struct goslab_heap *heap_test_create(struct kunit *test, int nid)
 	int cpu;
 
 	pcache = alloc_percpu(struct goslab_pcache);
-	KUNIT_ASSERT_NOT_NULL(test, pcache);
+	KUNIT_ASSERT_TRUE(test, pcache);
 	h = kzalloc_node(sizeof(*h), GFP_KERNEL, nid);
 	if (!h)
 		free_percpu(pcache);

@@ -16,13 +16,14 @@ static long bad_count(enum goslab_bad what)
 
 #define EXPECT_REFUSED(test, what, stmt)				\
 do {									\
-	long __before = bad_count(what);				\
+	enum goslab_bad __what = (what);				\
+	long __before = bad_count(__what);				\
 									\
 	pr_info("goslab-test: expect-splat begin\n");			\
 	stmt;								\
 	pr_info("goslab-test: expect-splat end\n");			\
-	KUNIT_EXPECT_EQ_MSG(test, bad_count(what), __before + 1,	\
-			    "%s not counted once", goslab_bad_names[what]); \
+	KUNIT_EXPECT_EQ_MSG(test, bad_count(__what), __before + 1,	\
+			    "%s not counted once", goslab_bad_names[__what]); \
 } while (0)
 
 /* A workload after each misuse: every object distinct and intact. */
@@ -195,25 +196,33 @@ static void goslab_misuse_test_bad_create(struct kunit *test)
 	struct goslab_cache *c;
 
 	EXPECT_REFUSED(test, GOSLAB_BAD_ARG,
-		       KUNIT_EXPECT_NULL(test, goslab_cache_create(NULL, 8, 0, 0, NULL)));
+		       KUNIT_EXPECT_NULL(test,
+					 goslab_cache_create(NULL, 8, 0, 0, NULL)));
 	EXPECT_REFUSED(test, GOSLAB_BAD_ARG,
-		       KUNIT_EXPECT_NULL(test, goslab_cache_create("", 8, 0, 0, NULL)));
+		       KUNIT_EXPECT_NULL(test,
+					 goslab_cache_create("", 8, 0, 0, NULL)));
 	EXPECT_REFUSED(test, GOSLAB_BAD_ARG,
-		       KUNIT_EXPECT_NULL(test, goslab_cache_create("kunit_z", 0, 0, 0, NULL)));
+		       KUNIT_EXPECT_NULL(test,
+					 goslab_cache_create("kunit_z", 0, 0, 0, NULL)));
 	EXPECT_REFUSED(test, GOSLAB_BAD_ARG,
-		       KUNIT_EXPECT_NULL(test, goslab_cache_create("kunit_z", UINT_MAX, 0, 0, NULL)));
+		       KUNIT_EXPECT_NULL(test,
+					 goslab_cache_create("kunit_z", UINT_MAX, 0, 0, NULL)));
 	EXPECT_REFUSED(test, GOSLAB_BAD_ARG,
-		       KUNIT_EXPECT_NULL(test, goslab_cache_create("kunit_z", 8, 3, 0, NULL)));
+		       KUNIT_EXPECT_NULL(test,
+					 goslab_cache_create("kunit_z", 8, 3, 0, NULL)));
 	EXPECT_REFUSED(test, GOSLAB_BAD_ARG,
-		       KUNIT_EXPECT_NULL(test, goslab_cache_create("kunit_z", 8, 2 * PAGE_SIZE, 0, NULL)));
+		       KUNIT_EXPECT_NULL(test,
+					 goslab_cache_create("kunit_z", 8, 2 * PAGE_SIZE,
+							     0, NULL)));
 	c = goslab_cache_create("kunit_dup", 8, 0, 0, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	EXPECT_REFUSED(test, GOSLAB_BAD_ARG,
-		       KUNIT_EXPECT_NULL(test, goslab_cache_create("kunit_dup", 8, 0, 0, NULL)));
+		       KUNIT_EXPECT_NULL(test,
+					 goslab_cache_create("kunit_dup", 8, 0, 0, NULL)));
 	goslab_cache_destroy(c);
 	/* Sizes the buddy allocator cannot serve: NULL, no report. */
-	KUNIT_EXPECT_NULL(test, goslab_kmalloc(SIZE_MAX, GFP_KERNEL | __GFP_NOWARN));
-	KUNIT_EXPECT_NULL(test, goslab_kmalloc(64 << 20, GFP_KERNEL | __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, goslab_kmalloc(SIZE_MAX, GFP_NOWAIT | __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, goslab_kmalloc(64 << 20, GFP_NOWAIT | __GFP_NOWARN));
 }
 
 static void goslab_misuse_test_stack_size(struct kunit *test)

@@ -138,6 +138,7 @@ static void goslab_api_test_ctor_once(struct kunit *test)
 static void goslab_api_test_alignment(struct kunit *test)
 {
 	unsigned int align, size, i;
+	unsigned long addr;
 	char name[32];
 
 	for (align = 8; align <= PAGE_SIZE; align *= 2) {
@@ -152,9 +153,9 @@ static void goslab_api_test_alignment(struct kunit *test)
 			for (i = 0; i < ARRAY_SIZE(objs); i++) {
 				objs[i] = goslab_cache_alloc(c, GFP_KERNEL);
 				KUNIT_ASSERT_NOT_NULL(test, objs[i]);
-				KUNIT_EXPECT_TRUE_MSG(test,
-					IS_ALIGNED((unsigned long)objs[i], align),
-					"align %u size %u", align, size);
+				addr = (unsigned long)objs[i];
+				KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED(addr, align),
+						      "align %u size %u", align, size);
 				memset(objs[i], 1, size);
 			}
 			for (i = 0; i < ARRAY_SIZE(objs); i++)
@@ -190,8 +191,8 @@ static void goslab_api_test_bulk(struct kunit *test)
 	objs = kunit_kcalloc(test, 1000, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	for (k = 0; k < ARRAY_SIZE(counts); k++) {
-		KUNIT_ASSERT_EQ(test, goslab_cache_alloc_bulk(c, GFP_KERNEL,
-				counts[k], objs), counts[k]);
+		KUNIT_ASSERT_EQ(test, goslab_cache_alloc_bulk(c, GFP_KERNEL, counts[k], objs),
+				counts[k]);
 		/* Distinct, non-overlapping objects. */
 		for (i = 0; i < counts[k]; i++) {
 			memset(objs[i], (u8)i, 256);
