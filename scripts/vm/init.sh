@@ -7,6 +7,8 @@
 #   test: load goslab.ko and the KUnit modules, print every KUnit suite's
 #         results, run the kselftests, unload everything;
 #   run:  load goslab.ko and the sample client, print goslab's debugfs files.
+#   script: load goslab.ko, run /goslab/script.sh (benchmarks, stress runs),
+#         unload everything and check kmemleak.
 # The host bounds the time; this script ends with "goslab-vm: done" and
 # poweroff -f, whatever happened before.
 
@@ -92,6 +94,18 @@ if [ "$mode" = run ]; then
 	done
 	say "output end"
 	unload_all
+	finish
+fi
+
+if [ "$mode" = script ]; then
+	kmemleak_baseline
+	load $top/goslab.ko || finish
+	export GOSLAB_MODULES=$top
+	say "script-begin"
+	sh $top/script.sh
+	say "script-end rc=$?"
+	unload_all
+	kmemleak_check
 	finish
 fi
 

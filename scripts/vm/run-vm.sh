@@ -6,7 +6,11 @@
 #   KERNEL      bzImage or vmlinuz to boot
 #   MODDIR      a built tree (build/<kernel>/): goslab.ko, tests/modules/*.ko,
 #               tests/kunit/*.ko and tests/selftests/goslab/ are taken from it
-#   --mode M    test (default) or run; see scripts/vm/init.sh
+#   --mode M    test (default), run or script; see scripts/vm/init.sh
+#   --script F  with --mode script: the shell script to run in the VM after
+#               goslab.ko is loaded (it finds the modules under /goslab)
+#   --cpus N    4 (default: two NUMA nodes, see below) or another count of
+#               vCPUs on a single node with 2 GiB
 #   --log FILE  where the console log goes (default: MODDIR/console.log)
 #   --timeout S hard limit for the whole VM, in seconds (default 300)
 #   --append A  extra kernel command line arguments
@@ -22,6 +26,8 @@ log=
 limit=300
 append=
 verbose=0
+script=
+cpus=4
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -29,13 +35,15 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--timeout) limit=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
+	--script) script=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
 	--verbose) verbose=1; shift ;;
 	-*) echo "run-vm.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
 if [ $# != 2 ]; then
-	sed -n '3,16s/^# \{0,1\}//p' "$0" >&2
+	sed -n '3,21s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 fi
 kernel=$1
@@ -43,7 +51,13 @@ moddir=$(cd "$2" && pwd)
 log=${log:-$moddir/console.log}
 case "$mode" in
 test|run) ;;
-*) echo "run-vm.sh: mode must be test or run" >&2; exit 2 ;;
+script)
+	[ -r "$script" ] || { echo "run-vm.sh: --mode script needs a readable --script" >&2; exit 2; } ;;
+*) echo "run-vm.sh: mode must be test, run or script" >&2; exit 2 ;;
+esac
+case "$cpus" in
+[1-9]|[1-9][0-9]) ;;
+*) echo "run-vm.sh: --cpus takes a count of vCPUs" >&2; exit 2 ;;
 esac
 [ -r "$kernel" ] || { echo "run-vm.sh: cannot read $kernel" >&2; exit 2; }
 [ -f "$moddir/goslab.ko" ] || { echo "run-vm.sh: no goslab.ko in $moddir" >&2; exit 2; }
@@ -62,6 +76,9 @@ cp "$busybox" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 install -m 0755 "$here/init.sh" "$root/init"
 echo "$mode" >"$root/goslab/mode"
+if [ -n "$script" ]; then
+	install -m 0755 "$script" "$root/goslab/script.sh"
+fi
 (cd "$moddir" && find . -name '*.ko' -not -path './build/*' -print0 |
 	xargs -0 -r cp --parents -t "$root/goslab")
 if [ -d "$moddir/tests/selftests/goslab" ]; then
@@ -74,16 +91,23 @@ fi
 # Two NUMA nodes, two sockets of two CPUs each (one socket per node, or the
 # kernel WARNs in topology_sane). The pc machine keeps 3 GiB below 4 GiB, so
 # node 0 (3G) holds all the low memory (ZONE_DMA, ZONE_DMA32) and node 1 (1G)
-# lies above 4 GiB with ZONE_NORMAL only.
+# lies above 4 GiB with ZONE_NORMAL only. Any other CPU count gets one node.
 # shellcheck disable=SC2054 # commas are QEMU syntax
+if [ "$cpus" = 4 ]; then
+	machine=(
+		-m 4G
+		-smp 4,sockets=2,cores=2,threads=1
+		-object memory-backend-ram,id=m0,size=3G
+		-object memory-backend-ram,id=m1,size=1G
+		-numa node,nodeid=0,cpus=0-1,memdev=m0
+		-numa node,nodeid=1,cpus=2-3,memdev=m1
+	)
+else
+	machine=(-m 2G -smp "$cpus")
+fi
 qemu=(
 	qemu-system-x86_64
-	-m 4G
-	-smp 4,sockets=2,cores=2,threads=1
-	-object memory-backend-ram,id=m0,size=3G
-	-object memory-backend-ram,id=m1,size=1G
-	-numa node,nodeid=0,cpus=0-1,memdev=m0
-	-numa node,nodeid=1,cpus=2-3,memdev=m1
+	"${machine[@]}"
 	-nographic -no-reboot
 	-monitor none -serial stdio
 	-kernel "$kernel"
