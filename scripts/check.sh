@@ -199,19 +199,6 @@ done
 
 # --- d. VM runs -------------------------------------------------------------
 
-# A stock image that a normal user cannot read is copied once into the cache.
-image() {
-	local v=$1
-	if [ -r "/boot/vmlinuz-$v" ]; then
-		echo "/boot/vmlinuz-$v"
-		return
-	fi
-	if [ ! -r "$GOSLAB_CACHE/vmlinuz-$v" ]; then
-		sudo install -m 0644 "/boot/vmlinuz-$v" "$GOSLAB_CACHE/vmlinuz-$v" >&2
-	fi
-	echo "$GOSLAB_CACHE/vmlinuz-$v"
-}
-
 # vm NAME IMAGE LIMIT [judge options]
 vm() {
 	local k=$1 img=$2 limit=$3 rc=0 start=$SECONDS
@@ -235,7 +222,7 @@ if grep -rqs 'kunit_test_suite' goslab tests/kunit; then
 	expect=(--expect-kunit)
 fi
 vm debug "$kdir_debug/arch/x86/boot/bzImage" "${GOSLAB_DEBUG_TIMEOUT:-600}" "${expect[@]}"
-vm 6.12 "$(image "$v612")" "${GOSLAB_STOCK_TIMEOUT:-300}"
-vm 6.1 "$(image "$v61")" "${GOSLAB_STOCK_TIMEOUT:-300}"
+vm 6.12 "$(stock_image "$v612")" "${GOSLAB_STOCK_TIMEOUT:-300}"
+vm 6.1 "$(stock_image "$v61")" "${GOSLAB_STOCK_TIMEOUT:-300}"
 
 summary
