@@ -3,7 +3,7 @@
 """Turn the console logs of "make bench" into goslab/SLUB ratio tables.
 
 usage: bench-table.py [--qemu VERSION] [--out FILE] [--plot PNG]
-                      LABEL=CONSOLE_LOG...
+                      LABEL@CONSOLE_LOG...
 
 Each LABEL is one boot (one kernel command line). Reads the
 "goslab-bench: WORKLOAD PARAM key=value..." lines that
@@ -68,7 +68,7 @@ def geomean(vals):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('runs', nargs='+', metavar='LABEL=LOG')
+    ap.add_argument('runs', nargs='+', metavar='LABEL@LOG')
     ap.add_argument('--qemu', default='')
     ap.add_argument('--out')
     ap.add_argument('--plot', help='write a PNG chart of the ratios (needs gnuplot)')
@@ -76,7 +76,7 @@ def main():
 
     runs = []
     for r in args.runs:
-        label, _, path = r.partition('=')
+        label, _, path = r.partition('@')
         runs.append((label, parse(path)))
 
     out = []
@@ -241,7 +241,7 @@ def main():
                 f.write('"%s" %s\n' % (name, ' '.join(fmt(x, '%.3f') if x else 'NaN' for x in crow)))
         cols = ', '.join("'%s.dat' using %d:xtic(1) title columnheader(%d)" % (base, i + 2, i + 2)
                          for i in range(len(runs)))
-        gp = ("set terminal pngcairo size 2400,800 font ',9'\n"
+        gp = ("set terminal pngcairo size 2400,800 font ',9' noenhanced\n"
               "set output '%s'\n"
               "set title 'goslab / SLUB time per workload (below 1: goslab faster)'\n"
               "set style data histograms\nset style histogram clustered gap 1\n"

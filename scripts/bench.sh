@@ -55,7 +55,7 @@ failed=0
 for s in "${settings[@]}"; do
 	name=${s%%|*}
 	append=${s#*|}
-	log=$out/console-$name.log
+	log=$out/console-${name/=/_}.log
 	echo "bench: booting $v with 2 vCPUs${append:+ and $append} (rounds=$rounds scale=$scale%)"
 	start=$SECONDS
 	rc=0
@@ -66,7 +66,7 @@ for s in "${settings[@]}"; do
 		--rc "$rc" --timeout "$limit"; then
 		failed=1
 	fi
-	runs+=("$name=$log")
+	runs+=("$name@$log")
 done
 
 echo

@@ -207,19 +207,19 @@ static const struct bench_ops pages_ops = {
 };
 
 /*
- * One instantiation of workload FN per allocator: FN##_slub, FN##_goslab,
- * and FN##_fns[] to index them by SLUB / GOSLAB.
+ * One instantiation of workload FN##_run per allocator: FN##_slub,
+ * FN##_goslab, and FN##_fns[] to index them by SLUB / GOSLAB.
  */
-#define BENCH_PAIR(fn, argtype)						\
-static noinline int fn##_slub(argtype *a)				\
+#define BENCH_PAIR(fn)							\
+static noinline int fn##_slub(void *arg)				\
 {									\
-	return fn(&slub_ops, a);					\
+	return fn##_run(&slub_ops, arg);				\
 }									\
-static noinline int fn##_goslab(argtype *a)				\
+static noinline int fn##_goslab(void *arg)				\
 {									\
-	return fn(&goslab_ops, a);					\
+	return fn##_run(&goslab_ops, arg);				\
 }									\
-static int (*const fn##_fns[NR_ALLOC])(argtype *) = {			\
+static int (*const fn##_fns[NR_ALLOC])(void *) = {			\
 	[SLUB] = fn##_slub,						\
 	[GOSLAB] = fn##_goslab,						\
 }
@@ -355,7 +355,7 @@ static void report(const char *wl, const char *param, u64 ops,
  * Run a single-threaded workload for both allocators, rounds times,
  * alternating which goes first. run[a] is allocator a's argument.
  */
-static void measure(int (*const fns[NR_ALLOC])(struct bench_run *),
+static void measure(int (*const fns[NR_ALLOC])(void *),
 		    struct bench_run run[NR_ALLOC], struct bench_sample *s)
 {
 	unsigned int i, k;
@@ -365,7 +365,7 @@ static void measure(int (*const fns[NR_ALLOC])(struct bench_run *),
 	for (i = 0; i < rounds; i++) {
 		for (k = 0; k < NR_ALLOC; k++) {
 			a = (i + k) % NR_ALLOC;
-			if (fns[a](&run[a])) {
+			if (fns[a](run + a)) {
 				s->failed = true;
 				return;
 			}
@@ -390,8 +390,8 @@ static unsigned long scaled(unsigned long n)
  * slab_bulk_test01's fast-path reuse: allocate one object and free it
  * again, @loops times; the CPU's cache never runs dry.
  */
-static __always_inline int fastpath(const struct bench_ops *ops,
-				    struct bench_run *r)
+static __always_inline int fastpath_run(const struct bench_ops *ops,
+					struct bench_run *r)
 {
 	struct bench_clock c;
 	unsigned long i;
@@ -407,11 +407,12 @@ static __always_inline int fastpath(const struct bench_ops *ops,
 	clock_stop(&c, &r->ns, &r->cyc);
 	return 0;
 }
-BENCH_PAIR(fastpath, struct bench_run);
+
+BENCH_PAIR(fastpath);
 
 /* slab_bulk_test01's bulk test: @n objects at once, @loops times. */
-static __always_inline int bulk(const struct bench_ops *ops,
-				struct bench_run *r)
+static __always_inline int bulk_run(const struct bench_ops *ops,
+				    struct bench_run *r)
 {
 	struct bench_clock c;
 	unsigned long i;
@@ -425,11 +426,12 @@ static __always_inline int bulk(const struct bench_ops *ops,
 	clock_stop(&c, &r->ns, &r->cyc);
 	return 0;
 }
-BENCH_PAIR(bulk, struct bench_run);
+
+BENCH_PAIR(bulk);
 
 /* The same as bulk(), one object at a time: what bulk calls must beat. */
-static __always_inline int bulk_loop(const struct bench_ops *ops,
-				     struct bench_run *r)
+static __always_inline int bulk_loop_run(const struct bench_ops *ops,
+					 struct bench_run *r)
 {
 	struct bench_clock c;
 	unsigned long i, j;
@@ -450,11 +452,12 @@ static __always_inline int bulk_loop(const struct bench_ops *ops,
 	clock_stop(&c, &r->ns, &r->cyc);
 	return 0;
 }
-BENCH_PAIR(bulk_loop, struct bench_run);
+
+BENCH_PAIR(bulk_loop);
 
 /* slab_test: kmalloc @n objects of @size, then kfree them, @loops times. */
-static __always_inline int kmalloc_n(const struct bench_ops *ops,
-				     struct bench_run *r)
+static __always_inline int kmalloc_n_run(const struct bench_ops *ops,
+					 struct bench_run *r)
 {
 	struct bench_clock c;
 	unsigned long i, j;
@@ -475,11 +478,12 @@ static __always_inline int kmalloc_n(const struct bench_ops *ops,
 	clock_stop(&c, &r->ns, &r->cyc);
 	return 0;
 }
-BENCH_PAIR(kmalloc_n, struct bench_run);
+
+BENCH_PAIR(kmalloc_n);
 
 /* slab_test: kmalloc and kfree one object of @size, @loops times. */
-static __always_inline int kmalloc_pair(const struct bench_ops *ops,
-					struct bench_run *r)
+static __always_inline int kmalloc_pair_run(const struct bench_ops *ops,
+					    struct bench_run *r)
 {
 	struct bench_clock c;
 	unsigned long i;
@@ -495,11 +499,12 @@ static __always_inline int kmalloc_pair(const struct bench_ops *ops,
 	clock_stop(&c, &r->ns, &r->cyc);
 	return 0;
 }
-BENCH_PAIR(kmalloc_pair, struct bench_run);
 
-static int kmalloc_pair_pages(struct bench_run *r)
+BENCH_PAIR(kmalloc_pair);
+
+static int kmalloc_pair_pages(void *r)
 {
-	return kmalloc_pair(&pages_ops, r);
+	return kmalloc_pair_run(&pages_ops, r);
 }
 
 /* Two caches of @size, one per allocator, for cache workloads. */
@@ -630,11 +635,13 @@ static const unsigned int large_sizes[] = { 65536, 131072, 262144, 524288, 10485
 
 static void bench_large(void)
 {
-	int (*const fns[NR_ALLOC + 1])(struct bench_run *) = {
+	int (*const fns[NR_ALLOC + 1])(void *) = {
 		kmalloc_pair_slub, kmalloc_pair_goslab, kmalloc_pair_pages,
 	};
-	u64 ns[NR_ALLOC + 1][MAX_ROUNDS], cyc[MAX_ROUNDS], r[MAX_ROUNDS], spread;
-	struct bench_run run[NR_ALLOC + 1] = {};
+	/* Static: too big for the stack under KASAN; insmod runs this once. */
+	static u64 ns[NR_ALLOC + 1][MAX_ROUNDS], cyc[MAX_ROUNDS], r[MAX_ROUNDS];
+	static struct bench_run run[NR_ALLOC + 1];
+	u64 spread;
 	char param[16], b[3][24];
 	unsigned int i, k, j;
 	int a;
@@ -650,7 +657,7 @@ static void bench_large(void)
 		for (k = 0; k < rounds; k++) {
 			for (j = 0; j <= NR_ALLOC; j++) {
 				a = (k + j) % (NR_ALLOC + 1);
-				if (fns[a](&run[a])) {
+				if (fns[a](run + a)) {
 					sample.failed = true;
 					break;
 				}
@@ -731,8 +738,8 @@ static void smp_barrier(struct smp_ctx *x, int gen)
 		cpu_relax();
 }
 
-static __always_inline int smp_work(const struct bench_ops *ops,
-				    struct smp_arg *arg)
+static __always_inline int smp_work_run(const struct bench_ops *ops,
+					struct smp_arg *arg)
 {
 	struct smp_ctx *x = arg->ctx;
 	unsigned int id = arg->id, peer = (arg->id + 1) % x->ncpus;
@@ -782,10 +789,11 @@ static __always_inline int smp_work(const struct bench_ops *ops,
 	}
 	return 0;
 }
-BENCH_PAIR(smp_work, struct smp_arg);
+
+BENCH_PAIR(smp_work);
 
 static struct smp_arg smp_args[SMP_MAX_CPUS];
-static int (*smp_fn)(struct smp_arg *);
+static int (*smp_fn)(void *);
 
 static int smp_thread(void *data)
 {
@@ -969,8 +977,8 @@ static void mem_snap(struct mem_arg *m, int when)
 	m->buddy[when] = global_zone_page_state(NR_FREE_PAGES);
 }
 
-static __always_inline int mem_fill(const struct bench_ops *ops,
-				    struct mem_arg *m)
+static __always_inline int mem_fill_run(const struct bench_ops *ops,
+					struct mem_arg *m)
 {
 	unsigned long i;
 
@@ -986,10 +994,11 @@ static __always_inline int mem_fill(const struct bench_ops *ops,
 	}
 	return 0;
 }
-BENCH_PAIR(mem_fill, struct mem_arg);
 
-static __always_inline int mem_free(const struct bench_ops *ops,
-				    struct mem_arg *m)
+BENCH_PAIR(mem_fill);
+
+static __always_inline int mem_free_run(const struct bench_ops *ops,
+					struct mem_arg *m)
 {
 	unsigned long i;
 
@@ -999,7 +1008,8 @@ static __always_inline int mem_free(const struct bench_ops *ops,
 	}
 	return 0;
 }
-BENCH_PAIR(mem_free, struct mem_arg);
+
+BENCH_PAIR(mem_free);
 
 /* Free every @step-th object of both sets from @first. */
 static void mix_free(unsigned long first, unsigned long step)
@@ -1009,7 +1019,7 @@ static void mix_free(unsigned long first, unsigned long step)
 	for (a = 0; a < NR_ALLOC; a++) {
 		mix_arg[a].first = first;
 		mix_arg[a].step = step;
-		mem_free_fns[a](&mix_arg[a]);
+		mem_free_fns[a](mix_arg + a);
 	}
 }
 
@@ -1056,7 +1066,7 @@ static void mix_half(void)
 		for (a = 0; a < NR_ALLOC; a++) {
 			mix_arg[a].first = 0;
 			mix_arg[a].step = 2;
-			mem_free_fns[a](&mix_arg[a]);
+			mem_free_fns[a](mix_arg + a);
 			mem_snap(&mix_arg[a], 2);
 		}
 	}
@@ -1113,7 +1123,7 @@ static void bench_memory(void)
 	mix_held = true;
 	for (a = 0; a < NR_ALLOC; a++) {
 		mem_snap(&mix_arg[a], 0);
-		if (mem_fill_fns[a](&mix_arg[a]))
+		if (mem_fill_fns[a](mix_arg + a))
 			goto fail;
 		mem_snap(&mix_arg[a], 1);
 	}
