@@ -90,7 +90,7 @@ def main():
         p('QEMU: ' + args.qemu)
     for label, r in runs:
         b = r['begin']
-        p('%-16s kernel %s, %s vCPUs, init_on_alloc=%s init_on_free=%s, rounds=%s scale=%s%%'
+        p('%-16s kernel %s, %s vCPUs, init_on_alloc=%s init_on_free=%s, rounds=%s scale=%s/1000'
           % (label + ':', b.get('kernel', '?'), b.get('cpus', '?'),
              b.get('init_on_alloc', '?'), b.get('init_on_free', '?'),
              b.get('rounds', '?'), b.get('scale', '?')))

@@ -10,9 +10,9 @@
 # gnuplot is installed. Console logs: build/bench/console-*.log. See
 # Documentation/performance.rst.
 #
-# usage: bench.sh [--rounds N] [--scale PERCENT] [--timeout S]
+# usage: bench.sh [--rounds N] [--scale PERMILLE] [--timeout S]
 #   --rounds N        rounds per measurement (default 5)
-#   --scale PERCENT   iteration counts in percent of the standard (default 100)
+#   --scale PERMILLE  iteration counts in per mille of the standard (1000)
 #   --timeout S       time limit per boot (default 2400: TCG is slow)
 set -euo pipefail
 
@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$GOSLAB_ROOT"
 
 rounds=5
-scale=100
+scale=1000
 limit=2400
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -56,7 +56,7 @@ for s in "${settings[@]}"; do
 	name=${s%%|*}
 	append=${s#*|}
 	log=$out/console-${name/=/_}.log
-	echo "bench: booting $v with 2 vCPUs${append:+ and $append} (rounds=$rounds scale=$scale%)"
+	echo "bench: booting $v with 2 vCPUs${append:+ and $append} (rounds=$rounds scale=$scale/1000)"
 	start=$SECONDS
 	rc=0
 	scripts/vm/run-vm.sh --mode script --script "$out/guest.sh" --cpus 2 \

@@ -9,11 +9,12 @@
 #    pages come from the module, goslab's pages in spans from its debugfs
 #    summary, read here before, while the set is live, and after half of
 #    it is freed ("half" written to the module's phase parameter).
-# 2. goslab_bench runs every timed workload.
+# 2. goslab_bench runs every timed workload; goslab's per-cache counters
+#    (fast and slow allocations, refills, sweeps) are printed after it.
 # Every result line starts with "goslab-bench: " (see
 # Documentation/performance.rst).
 
-BENCH_ARGS="rounds=5 scale=100"
+BENCH_ARGS="rounds=5 scale=1000"
 
 ko=${GOSLAB_MODULES:-/goslab}/tests/bench/goslab_bench.ko
 summary=/sys/kernel/debug/goslab/summary
@@ -47,7 +48,9 @@ else
 fi
 
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of module parameters
-insmod "$ko" workloads=fastpath,bulk,kmalloc,smp,large $BENCH_ARGS ||
+insmod "$ko" workloads=fastpath,bulk,kmalloc,smp,large,primitives $BENCH_ARGS ||
 	say "timed failed=1 (insmod)"
 rmmod goslab_bench
+# The kmalloc caches' counters: what the timed workloads made goslab do.
+sed 's/^/goslab-debugfs: caches: /' /sys/kernel/debug/goslab/caches
 say "guest done"

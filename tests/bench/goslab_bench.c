@@ -33,8 +33,10 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/timex.h>
@@ -48,14 +50,14 @@ static unsigned int rounds = 5;
 module_param(rounds, uint, 0444);
 MODULE_PARM_DESC(rounds, "rounds per measurement (median and spread), 1..15");
 
-static unsigned int scale = 100;
+static unsigned int scale = 1000;
 module_param(scale, uint, 0444);
-MODULE_PARM_DESC(scale, "iteration counts in percent of the standard ones, 1..1000");
+MODULE_PARM_DESC(scale, "iteration counts in per mille of the standard ones, 1..10000");
 
 static char *workloads = "all";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads,
-		 "comma-separated: memory,fastpath,bulk,kmalloc,smp,large or all");
+		 "comma-separated: memory,fastpath,bulk,kmalloc,smp,large,primitives or all");
 
 #define MAX_ROUNDS	15
 #define NR_ALLOC	2	/* SLUB, goslab */
@@ -379,7 +381,7 @@ static void measure(int (*const fns[NR_ALLOC])(void *),
 
 static unsigned long scaled(unsigned long n)
 {
-	unsigned long v = n * scale / 100;
+	unsigned long v = n * scale / 1000;
 
 	return v ? v : 1;
 }
@@ -607,7 +609,7 @@ static void bench_kmalloc(void)
 	for (i = 0; i < ARRAY_SIZE(kmalloc_sizes); i++) {
 		size = kmalloc_sizes[i];
 		snprintf(param, sizeof(param), "%u", size);
-		max_n = max(1UL, scaled(KMALLOC_N_BYTES / 100) * 100 / size);
+		max_n = scaled(KMALLOC_N_BYTES / size);
 		for (a = 0; a < NR_ALLOC; a++) {
 			run[a].size = size;
 			run[a].objs = objs;
@@ -619,7 +621,7 @@ static void bench_kmalloc(void)
 
 		for (a = 0; a < NR_ALLOC; a++)
 			run[a].loops = min(scaled(KMALLOC_PAIRS),
-					   max(1UL, scaled(KMALLOC_PAIR_BYTES / 100) * 100 / size));
+					   scaled(KMALLOC_PAIR_BYTES / size));
 		measure(kmalloc_pair_fns, run, &sample);
 		report("kmalloc-pair", param, run[0].loops, &sample);
 	}
@@ -650,8 +652,7 @@ static void bench_large(void)
 		snprintf(param, sizeof(param), "%u", large_sizes[i]);
 		for (a = 0; a <= NR_ALLOC; a++) {
 			run[a].size = large_sizes[i];
-			run[a].loops = max(16UL, scaled(LARGE_BYTES / 100) * 100 /
-					   large_sizes[i]);
+			run[a].loops = max(16UL, scaled(LARGE_BYTES / large_sizes[i]));
 		}
 		memset(&sample, 0, sizeof(sample));
 		for (k = 0; k < rounds; k++) {
@@ -1155,6 +1156,134 @@ static const struct kernel_param_ops phase_ops = {
 module_param_cb(phase, &phase_ops, NULL, 0200);
 MODULE_PARM_DESC(phase, "with hold=1: write \"half\" to free every other object of the live sets");
 
+/* === Primitives: what the fast paths are made of, in this machine === */
+
+/*
+ * Not a comparison: the cost of the operations goslab's and SLUB's fast
+ * paths are built from, measured the same way, so the per-op figures above
+ * can be taken apart (emulation makes some of them far dearer than on
+ * hardware). One line per primitive: "prim NAME ops=N ns=X cyc=X".
+ */
+enum prim {
+	PRIM_LOOP,		/* the empty loop */
+	PRIM_IRQ_SAVE,		/* local_irq_save + local_irq_restore */
+	PRIM_IRQ_OFF,		/* local_irq_disable + local_irq_enable */
+	PRIM_SPIN,		/* spin_lock + spin_unlock */
+	PRIM_MCACHE_FRAME,	/* goslab's: irq save, spin lock, unlock, restore */
+	PRIM_BIT_ATOMIC,	/* test_and_set_bit + clear_bit (locked) */
+	PRIM_ATOMIC_INC,	/* atomic_inc_return */
+	PRIM_THIS_CPU_INC,	/* this_cpu_inc */
+	PRIM_THIS_CPU_CMPXCHG,	/* this_cpu_cmpxchg, 8 bytes */
+	PRIM_MEMSET_256,	/* memset of 256 bytes */
+	PRIM_CLOCK,		/* ktime_get_ns + get_cycles */
+	NR_PRIMS,
+};
+
+static const char *const prim_names[] = {
+	[PRIM_LOOP] = "loop",
+	[PRIM_IRQ_SAVE] = "irq_save_restore",
+	[PRIM_IRQ_OFF] = "irq_disable_enable",
+	[PRIM_SPIN] = "spin_lock_unlock",
+	[PRIM_MCACHE_FRAME] = "irq_save+spin_lock",
+	[PRIM_BIT_ATOMIC] = "test_and_set_bit+clear_bit",
+	[PRIM_ATOMIC_INC] = "atomic_inc_return",
+	[PRIM_THIS_CPU_INC] = "this_cpu_inc",
+	[PRIM_THIS_CPU_CMPXCHG] = "this_cpu_cmpxchg",
+	[PRIM_MEMSET_256] = "memset_256",
+	[PRIM_CLOCK] = "ktime_get_ns+get_cycles",
+};
+
+static_assert(ARRAY_SIZE(prim_names) == NR_PRIMS);
+
+static DEFINE_SPINLOCK(prim_lock);
+static DEFINE_PER_CPU(unsigned long, prim_pcpu);
+static unsigned long prim_bits;
+static atomic_t prim_atomic;
+static u8 prim_buf[256] __aligned(64);
+
+/* Time @body, @loops times; sink keeps results alive and the loop a loop. */
+#define PRIM_TIMED(body)						\
+do {									\
+	clock_start(&c);						\
+	for (i = 0; i < loops; i++) {					\
+		body;							\
+		barrier_data(&sink);					\
+	}								\
+	clock_stop(&c, ns, cyc);					\
+} while (0)
+
+static noinline void prim_run(enum prim p, unsigned long loops, u64 *ns, u64 *cyc)
+{
+	struct bench_clock c;
+	unsigned long i, flags, old;
+	u64 sink = 0;
+
+	switch (p) {
+	case PRIM_LOOP:
+		PRIM_TIMED(sink++);
+		break;
+	case PRIM_IRQ_SAVE:
+		PRIM_TIMED(local_irq_save(flags); local_irq_restore(flags));
+		break;
+	case PRIM_IRQ_OFF:
+		PRIM_TIMED(local_irq_disable(); local_irq_enable());
+		break;
+	case PRIM_SPIN:
+		PRIM_TIMED(spin_lock(&prim_lock); spin_unlock(&prim_lock));
+		break;
+	case PRIM_MCACHE_FRAME:
+		PRIM_TIMED(local_irq_save(flags); spin_lock(&prim_lock);
+			   spin_unlock(&prim_lock); local_irq_restore(flags));
+		break;
+	case PRIM_BIT_ATOMIC:
+		PRIM_TIMED(sink += test_and_set_bit(5, &prim_bits);
+			   clear_bit(5, &prim_bits));
+		break;
+	case PRIM_ATOMIC_INC:
+		PRIM_TIMED(sink += atomic_inc_return(&prim_atomic));
+		break;
+	case PRIM_THIS_CPU_INC:
+		PRIM_TIMED(this_cpu_inc(prim_pcpu));
+		break;
+	case PRIM_THIS_CPU_CMPXCHG:
+		PRIM_TIMED(old = this_cpu_read(prim_pcpu);
+			   sink += this_cpu_cmpxchg(prim_pcpu, old, old + 1));
+		break;
+	case PRIM_MEMSET_256:
+		PRIM_TIMED(memset(prim_buf, 0, sizeof(prim_buf)));
+		break;
+	case PRIM_CLOCK:
+		PRIM_TIMED(sink += ktime_get_ns() + get_cycles());
+		break;
+	default:
+		*ns = 0;
+		*cyc = 0;
+		break;
+	}
+}
+
+static void bench_primitives(void)
+{
+	static u64 ns[MAX_ROUNDS], cyc[MAX_ROUNDS];
+	unsigned long loops = scaled(1000000);
+	char b[2][24];
+	unsigned int k;
+	u64 spread;
+	int p;
+
+	for (p = 0; p < NR_PRIMS; p++) {
+		for (k = 0; k < rounds; k++) {
+			prim_run(p, loops, &ns[k], &cyc[k]);
+			cond_resched();
+		}
+		per_op(b[0], sizeof(b[0]), median(ns, rounds, &spread), loops);
+		per_op(b[1], sizeof(b[1]), median(cyc, rounds, NULL), loops);
+		nr_lines++;
+		pr_info("prim %s ops=%lu ns=%s cyc=%s spread=%llu%%\n",
+			prim_names[p], loops, b[0], b[1], spread);
+	}
+}
+
 /* === Module === */
 
 static const struct {
@@ -1168,6 +1297,7 @@ static const struct {
 	{ "kmalloc", bench_kmalloc },
 	{ "smp", bench_smp },
 	{ "large", bench_large },
+	{ "primitives", bench_primitives },
 };
 
 static bool wanted(const char *name)
@@ -1192,8 +1322,8 @@ static int __init goslab_bench_init(void)
 	unsigned int i;
 	u64 start = ktime_get_ns();
 
-	if (!rounds || rounds > MAX_ROUNDS || !scale || scale > 1000) {
-		pr_err("rounds must be 1..%d and scale 1..1000\n", MAX_ROUNDS);
+	if (!rounds || rounds > MAX_ROUNDS || !scale || scale > 10000) {
+		pr_err("rounds must be 1..%d and scale 1..10000\n", MAX_ROUNDS);
 		return -EINVAL;
 	}
 	pr_info("begin rounds=%u scale=%u cpus=%u init_on_alloc=%d init_on_free=%d kernel=%s workloads=%s\n",

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # goslab kselftest: the benchmark module builds, runs and unloads.
 #
-# Loads goslab_bench.ko for one short round at 1% of its iteration counts
+# Loads goslab_bench.ko for one short round at 0.1% of its iteration counts
 # and checks that it printed a result line for every workload and none
 # failed. No timing is judged here: "make bench" measures. Runs as root with
 # goslab.ko loaded; the module is found as in goslab_test.sh. TAP output;
@@ -57,7 +57,7 @@ ko=$(_find_ko goslab_bench)
 
 # Every workload the module prints, as the first word after the prefix.
 workloads="memory fastpath bulk bulk-loop kmalloc-n kmalloc-pair concurrent
-remote-free one-alloc-n-free large large-pages"
+remote-free one-alloc-n-free large large-pages prim"
 
 echo "TAP version 13"
 echo "1..$((3 + $(echo "$workloads" | wc -w)))"
