@@ -889,7 +889,7 @@ static void bench_smp(void)
 			goto out;
 	}
 	x->n = n;
-	x->loops = 10;
+	x->loops = scaled(10);
 	for (i = 0; i < ARRAY_SIZE(smp_sizes); i++) {
 		x->size = smp_sizes[i];
 		/* Per-op cost on one CPU, then on every CPU at once. */
