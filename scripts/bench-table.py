@@ -23,14 +23,19 @@ import subprocess
 import sys
 
 LINE = re.compile(r'goslab-bench: (\S+) (\S+)(.*)$')
+CACHES = re.compile(r'goslab-debugfs: caches: (.*)$')
 KV = re.compile(r'(\w+)=(\S+)')
 
 
 def parse(path):
     """{'begin': {...}, 'rows': {(wl, param): {...}}, 'order': [...]}"""
-    res = {'begin': {}, 'rows': {}, 'order': [], 'failed': []}
+    res = {'begin': {}, 'rows': {}, 'order': [], 'failed': [], 'caches': []}
     with open(path, errors='replace') as f:
         for raw in f:
+            c = CACHES.search(raw.rstrip('\r\n'))
+            if c:
+                res['caches'].append(c.group(1).split())
+                continue
             m = LINE.search(raw.rstrip('\r\n'))
             if not m:
                 continue
@@ -191,6 +196,46 @@ def main():
             g = num(m.get('goslab_ns')) / num(v.get('goslab_ns'))
             scal[(label, size)] = g
             p('%-16s size %-5s slub %.2fx  goslab %.2fx' % (label, size, s, g))
+    p('')
+
+    # Primitives: not a comparison, the parts fast paths are made of.
+    p('primitives: ns per operation on one vCPU, uncontended (what the fast paths are made of)')
+    names = []
+    for _, r in runs:
+        for (wl, param) in r['order']:
+            if wl == 'prim' and param not in names:
+                names.append(param)
+    if names:
+        p('  %-28s' % 'ns per op' + ''.join(' %16s' % label[:16] for label, _ in runs))
+    for name in names:
+        p('  %-28s' % name + ''.join(' %16s' % rr['rows'].get(('prim', name), {}).get('ns', '-')
+                                     for _, rr in runs))
+    p('')
+
+    # goslab's own counters after the timed workloads: how often the slow
+    # path, the sweep and the page heap ran.
+    p("goslab's kmalloc caches after the timed workloads of the first boot (debugfs")
+    p("caches; caches with fewer than 50000 allocations left out)")
+    for label, r in runs[:1]:
+        if not r['caches']:
+            continue
+        hdr = r['caches'][0]
+        p('  %s:' % label)
+        p('    %-14s %9s %10s %7s %12s %10s %10s' % ('cache', 'objs/span', 'allocs', 'slow%',
+                                                   'allocs/sweep', 'span_new', 'refill'))
+        for row in r['caches'][1:]:
+            v = dict(zip(hdr, row))
+            try:
+                fast, slow = int(v['alloc_fast']), int(v['alloc_slow'])
+                sweep, new = int(v['sweep']), int(v['span_new'])
+            except (KeyError, ValueError):
+                continue
+            if fast + slow < 50000 or not v['name'].startswith('kmalloc-'):
+                continue
+            p('    %-14s %9s %10d %6.1f%% %12.1f %10d %10s' % (
+                v['name'], v.get('objs_per_span', '-'), fast + slow,
+                100.0 * slow / (fast + slow), (fast + slow) / sweep if sweep else 0,
+                new, v.get('refill', '-')))
     p('')
 
     # The goals of issue 6.
