@@ -291,7 +291,7 @@ def main():
               "set title 'goslab / SLUB time per workload (below 1: goslab faster)'\n"
               "set style data histograms\nset style histogram clustered gap 1\n"
               "set style fill solid 0.8 border -1\nset logscale y\n"
-              "set yrange [0.05:20]\nset grid ytics\nset xtics rotate by -60 font ',8'\n"
+              "set yrange [0.05:50]\nset grid ytics\nset xtics rotate by -60 font ',8'\n"
               "set key top left\nset arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2\n"
               "plot %s\n" % (args.plot, cols))
         with open(base + '.gp', 'w') as f:
