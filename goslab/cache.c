@@ -465,6 +465,33 @@ static bool divmul_exact(u32 divmul, unsigned int size, unsigned long bytes)
 	return true;
 }
 
+/*
+ * Go's table, made for 8 KiB pages, gives 4 KiB-page spans of one or two
+ * objects for the large classes (2048 B: 2 objects; 4096 B: 1), so a span
+ * would come from and go back to the heap every object or two. A cache's
+ * spans of a class hold GOSLAB_MIN_SPAN_OBJS objects where that fits in
+ * GOSLAB_WIDE_SPAN_PAGES pages (SLUB's largest slab order for them, 3):
+ * whole multiples of the class's span, so the tail waste stays in
+ * proportion, and only if the class's divMagic stays exact.
+ */
+#define GOSLAB_MIN_SPAN_OBJS	8
+#define GOSLAB_WIDE_SPAN_PAGES	8
+
+static void span_widen(struct goslab_cache *c)
+{
+	unsigned int k;
+
+	if (c->nelems >= GOSLAB_MIN_SPAN_OBJS)
+		return;
+	k = min(DIV_ROUND_UP(GOSLAB_MIN_SPAN_OBJS, c->nelems),
+		GOSLAB_WIDE_SPAN_PAGES / c->npages);
+	if (k <= 1 ||
+	    !divmul_exact(c->divmul, c->elemsize, (k * c->npages) << PAGE_SHIFT))
+		return;
+	c->npages *= k;
+	c->nelems *= k;
+}
+
 static int cache_layout(struct goslab_cache *c, unsigned int size,
 			unsigned int align)
 {
@@ -495,6 +522,7 @@ static int cache_layout(struct goslab_cache *c, unsigned int size,
 			c->npages = k->npages;
 			c->nelems = k->nobjs;
 			c->divmul = k->divmul;
+			span_widen(c);
 			goto done;
 		}
 	}
