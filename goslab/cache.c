@@ -115,6 +115,7 @@ void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t size,
 	if (c ? want_zero(c, gfp) : want_init_on_alloc(gfp))
 		memset(obj, 0, size);
 	kmemleak_alloc(obj, size, 1, gfp);
+	goslab_stats_alloc(c, obj, size, gfp, caller);
 }
 
 /* === Allocation === */
@@ -260,23 +261,24 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 	int idx, n;
 
 	if (!span_holds_objects(s)) {
-		goslab_report(GOSLAB_BAD_DOUBLE_FREE, c->name, obj, caller);
+		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
 		return;
 	}
 	if (s->cache != c) {
-		goslab_report(GOSLAB_BAD_WRONG_CACHE, c->name, obj, caller);
+		goslab_refuse_free(c, GOSLAB_BAD_WRONG_CACHE, obj, caller);
 		return;
 	}
 	idx = goslab_span_obj_index(s, obj);
 	if (idx < 0) {
-		goslab_report(idx == -EINVAL ? GOSLAB_BAD_INTERIOR :
-			      GOSLAB_BAD_NOT_OURS, c->name, obj, caller);
+		goslab_refuse_free(c, idx == -EINVAL ? GOSLAB_BAD_INTERIOR :
+				   GOSLAB_BAD_NOT_OURS, obj, caller);
 		return;
 	}
 	if (!goslab_span_obj_live(s, idx)) {
-		goslab_report(GOSLAB_BAD_DOUBLE_FREE, c->name, obj, caller);
+		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
 		return;
 	}
+	goslab_stats_free_small(c, s, idx, obj, caller);
 	if ((c->flags & SLAB_RED_ZONE) && !redzone_intact(c, obj)) {
 		/* The object itself is sound: report, repair, free. */
 		goslab_report(GOSLAB_BAD_REDZONE, c->name, obj, caller);
@@ -289,7 +291,7 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 		memset(obj, 0, c->size);
 	if (test_and_set_bit(idx, s->free_bits)) {
 		/* Lost a race with another free of the same object. */
-		goslab_report(GOSLAB_BAD_DOUBLE_FREE, c->name, obj, caller);
+		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
 		return;
 	}
 	n = atomic_inc_return(&s->pending);
@@ -319,7 +321,7 @@ void goslab_cache_free(struct goslab_cache *cache, void *obj)
 		return;
 	s = goslab_span_of(obj);
 	if (unlikely(!s)) {
-		goslab_report(GOSLAB_BAD_NOT_OURS, cache->name, obj, _RET_IP_);
+		goslab_refuse_free(cache, GOSLAB_BAD_NOT_OURS, obj, _RET_IP_);
 		return;
 	}
 	goslab_cache_free_span(cache, s, obj, _RET_IP_);
@@ -342,8 +344,8 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 			continue;
 		s = goslab_span_of(objs[i]);
 		if (!s)
-			goslab_report(GOSLAB_BAD_NOT_OURS, cache->name, objs[i],
-				      _RET_IP_);
+			goslab_refuse_free(cache, GOSLAB_BAD_NOT_OURS, objs[i],
+					   _RET_IP_);
 		else
 			goslab_cache_free_span(cache, s, objs[i], _RET_IP_);
 	}

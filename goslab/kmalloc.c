@@ -88,6 +88,7 @@ void goslab_large_free(struct goslab_span *s, const void *p,
 		goslab_report(GOSLAB_BAD_DOUBLE_FREE, NULL, p, caller);
 		return;
 	}
+	goslab_stats_free(p, s->elemsize, "large", caller);
 	kmemleak_free(p);
 	if (want_init_on_free())
 		memset(s->base, 0, s->elemsize);
@@ -101,6 +102,7 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, int node,
 			    unsigned long caller)
 {
 	struct goslab_cache *c;
+	void *obj;
 
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
@@ -109,7 +111,9 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, int node,
 	c = goslab_kmalloc_caches[goslab_gfp_zone(gfp)][goslab_size_to_class(size)];
 	if (unlikely(!c))
 		return NULL;
-	return goslab_cache_alloc_caller(c, gfp, node, caller);
+	obj = goslab_cache_alloc_caller(c, gfp, node, caller);
+	goslab_waste_alloc(c, obj, size);
+	return obj;
 }
 
 /**

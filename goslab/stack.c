@@ -129,6 +129,7 @@ void goslab_stack_free(void *p, unsigned int size)
 		goslab_report(GOSLAB_BAD_DOUBLE_FREE, "stack", p, _RET_IP_);
 		return;
 	}
+	goslab_stats_free(p, size, "large", _RET_IP_);
 	kmemleak_free(p);
 	if (want_init_on_free())
 		memset(p, 0, size);
