@@ -28,9 +28,9 @@
 #include "internal.h"
 
 #define PROFILE_SITE_BITS	10
-#define PROFILE_SITES		(1U << PROFILE_SITE_BITS)
+#define PROFILE_SITES		BIT(PROFILE_SITE_BITS)
 #define PROFILE_SAMPLE_BITS	12
-#define PROFILE_SAMPLES		(1U << PROFILE_SAMPLE_BITS)
+#define PROFILE_SAMPLES		BIT(PROFILE_SAMPLE_BITS)
 #define PROFILE_SYM_LEN		80
 
 /**
@@ -155,6 +155,11 @@ module_param_cb(profile_rate, &profile_rate_ops, &profile_rate, 0644);
 MODULE_PARM_DESC(profile_rate,
 		 "heap profile: sample about one allocation per this many bytes, 1 = every allocation, 0 = off (default 524288)");
 
+static unsigned long filter_slot(const void *obj)
+{
+	return hash_ptr((void *)obj, GOSLAB_PROFILE_FILTER_BITS);
+}
+
 static unsigned int site_find(unsigned long caller)
 {
 	unsigned int i, h = hash_long(caller, PROFILE_SITE_BITS);
@@ -208,8 +213,7 @@ void __goslab_profile_alloc(const void *obj, size_t size,
 	smp->site = i;
 	hlist_add_head(&smp->node,
 		       &sample_hash[hash_ptr((void *)obj, PROFILE_SAMPLE_BITS)]);
-	atomic_inc(&goslab_profile_filter[hash_ptr((void *)obj,
-						   GOSLAB_PROFILE_FILTER_BITS)]);
+	atomic_inc(&goslab_profile_filter[filter_slot(obj)]);
 	site = &sites[i];
 	site->live_objs++;
 	site->live_bytes += size;
@@ -243,8 +247,7 @@ void __goslab_profile_free(const void *obj)
 		site->est_live_bytes -= smp->weight;
 		hlist_del(&smp->node);
 		hlist_add_head(&smp->node, &sample_free);
-		atomic_dec(&goslab_profile_filter[hash_ptr((void *)obj,
-						GOSLAB_PROFILE_FILTER_BITS)]);
+		atomic_dec(&goslab_profile_filter[filter_slot(obj)]);
 		nr_live--;
 		break;
 	}

@@ -46,9 +46,12 @@ static __always_inline void goslab_profile_alloc(const void *obj, size_t size,
 /* Forget a sampled object; a filter keeps this one load for the others. */
 static __always_inline void goslab_profile_free(const void *obj)
 {
-	if (static_branch_unlikely(&goslab_profile_used) &&
-	    unlikely(atomic_read(&goslab_profile_filter[hash_ptr((void *)obj,
-					GOSLAB_PROFILE_FILTER_BITS)])))
+	unsigned long h;
+
+	if (!static_branch_unlikely(&goslab_profile_used))
+		return;
+	h = hash_ptr((void *)obj, GOSLAB_PROFILE_FILTER_BITS);
+	if (unlikely(atomic_read(&goslab_profile_filter[h])))
 		__goslab_profile_free(obj);
 }
 

@@ -180,6 +180,8 @@ old_rate=$(cat $param/profile_rate)
 echo 1 >$param/profile_rate
 
 # The kmalloc class of S bytes: the smallest class of at least S.
+# Rows of classes are found by class number (CN), caches by name (K).
+CN=$(awk -v s=$S 'NR > 1 && $2 >= s { print $1; exit }' "$dir/classes")
 C=$(awk -v s=$S 'NR > 1 && $2 >= s { print $2; exit }' "$dir/classes")
 K=kmalloc-$C
 _diag "workload: $N x $S bytes (class $C), $M freed, $L large"
@@ -216,10 +218,10 @@ _result $bad "caches: $T counts the workload exactly"
 
 # 4: the size class, with its live waste.
 bad=0
-_delta "class $C inuse" "$(_cell $b/classes $C inuse)" "$(_cell $a/classes $C inuse)" $((N - M)) || bad=1
-_delta "class $C live_objs" "$(_cell $b/classes $C live_objs)" "$(_cell $a/classes $C live_objs)" $((N - M)) || bad=1
-_delta "class $C live_req_bytes" "$(_cell $b/classes $C live_req_bytes)" "$(_cell $a/classes $C live_req_bytes)" $(((N - M) * S)) || bad=1
-_delta "class $C live_waste_bytes" "$(_cell $b/classes $C live_waste_bytes)" "$(_cell $a/classes $C live_waste_bytes)" $(((N - M) * (C - S))) || bad=1
+_delta "class $C inuse" "$(_cell $b/classes $CN inuse)" "$(_cell $a/classes $CN inuse)" $((N - M)) || bad=1
+_delta "class $C live_objs" "$(_cell $b/classes $CN live_objs)" "$(_cell $a/classes $CN live_objs)" $((N - M)) || bad=1
+_delta "class $C live_req_bytes" "$(_cell $b/classes $CN live_req_bytes)" "$(_cell $a/classes $CN live_req_bytes)" $(((N - M) * S)) || bad=1
+_delta "class $C live_waste_bytes" "$(_cell $b/classes $CN live_waste_bytes)" "$(_cell $a/classes $CN live_waste_bytes)" $(((N - M) * (C - S))) || bad=1
 _result $bad "classes: live objects, requested bytes and waste of class $C"
 
 # 5: refused.
@@ -296,8 +298,8 @@ fi
 _snap "$tmp/gone"
 g=$tmp/gone
 _expect "$K inuse after unload" "$(_cell $g/caches $K inuse)" "$(_cell $b/caches $K inuse)" || bad=1
-_expect "class $C live_objs after unload" "$(_cell $g/classes $C live_objs)" "$(_cell $b/classes $C live_objs)" || bad=1
-_expect "class $C live_req_bytes after unload" "$(_cell $g/classes $C live_req_bytes)" "$(_cell $b/classes $C live_req_bytes)" || bad=1
+_expect "class $C live_objs after unload" "$(_cell $g/classes $CN live_objs)" "$(_cell $b/classes $CN live_objs)" || bad=1
+_expect "class $C live_req_bytes after unload" "$(_cell $g/classes $CN live_req_bytes)" "$(_cell $b/classes $CN live_req_bytes)" || bad=1
 _expect "large_objects after unload" "$(_key $g/summary large_objects)" "$(_key $b/summary large_objects)" || bad=1
 _expect "profile live_objs after unload" "$(_site $g/profile stats_kmalloc_many live_objs)" 0 || bad=1
 _expect "$T row after unload" "$(grep -c "^$T " $g/caches)" 0 || bad=1
