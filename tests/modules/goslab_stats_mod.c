@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -33,6 +34,10 @@ MODULE_PARM_DESC(large, "large objects (64 KiB) allocated at load");
 static bool refuse;
 module_param(refuse, bool, 0444);
 MODULE_PARM_DESC(refuse, "free one cache object twice at load (one refused free)");
+
+static unsigned int loops;
+module_param(loops, uint, 0444);
+MODULE_PARM_DESC(loops, "time this many goslab_kmalloc()/goslab_kfree() pairs of @size bytes at load");
 
 #define LARGE_BYTES	(64 * 1024)
 
@@ -74,6 +79,23 @@ static noinline int stats_large_many(void)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* The cost of the statistics hooks: ns per kmalloc+kfree pair. */
+static noinline void stats_time_pairs(void)
+{
+	unsigned int i;
+	u64 t0, t;
+	void *p;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < loops; i++) {
+		p = goslab_kmalloc(size, GFP_KERNEL);
+		goslab_kfree(p);
+	}
+	t = ktime_get_ns() - t0;
+	pr_info("timing: %u pairs of %u bytes: %llu ns per pair\n", loops,
+		size, div_u64(t, loops));
 }
 
 static void free_all(void)
@@ -118,6 +140,8 @@ static int __init stats_init(void)
 		err = stats_large_many();
 	if (err)
 		goto err_free;
+	if (loops)
+		stats_time_pairs();
 	for (i = 0; i < nfree; i++) {
 		goslab_kfree(kobjs[i]);
 		kobjs[i] = NULL;
