@@ -6,6 +6,7 @@
  */
 #include <linux/cache.h>
 #include <linux/cpu.h>
+#include <linux/kasan.h>
 #include <linux/kmemleak.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
@@ -71,51 +72,130 @@ static bool redzone_intact(struct goslab_cache *c, const void *obj)
 			   c->elemsize - c->object_size);
 }
 
+/* === KASAN shadow (generic mode) === */
+
+#ifdef CONFIG_KASAN_GENERIC
+/*
+ * The shadow is written with __memset(), which KASAN does not instrument:
+ * the shadow has no shadow of its own. @addr is granule aligned (slots are
+ * 8-byte aligned); a partial last granule is poisoned whole.
+ */
+void goslab_kasan_poison(const void *addr, size_t size, u8 value)
+{
+	size_t n = DIV_ROUND_UP(size, 1UL << KASAN_SHADOW_SCALE_SHIFT);
+
+	if (n)
+		__memset(kasan_mem_to_shadow(addr), value, n);
+}
+
+void goslab_kasan_unpoison(const void *addr, size_t size)
+{
+	size_t mask = (1UL << KASAN_SHADOW_SCALE_SHIFT) - 1;
+	u8 *shadow = kasan_mem_to_shadow(addr);
+
+	__memset(shadow, 0, size >> KASAN_SHADOW_SCALE_SHIFT);
+	/* Generic mode: a partial granule holds its count of valid bytes. */
+	if (size & mask)
+		__memset(shadow + (size >> KASAN_SHADOW_SCALE_SHIFT),
+			 size & mask, 1);
+}
+
+/*
+ * A free of memory that is not allocated: let KASAN report it too, with
+ * its shadow's story of the object. The read reports only when the object
+ * is poisoned, that is free.
+ */
+void goslab_kasan_bad_free(const void *obj)
+{
+	kasan_check_read(obj, 1);
+}
+#endif
+
+/* A live object is valid for @req bytes; the rest of its slot is not. */
+static void kasan_alloc(void *obj, size_t req, size_t slot)
+{
+	if (IS_ENABLED(CONFIG_KASAN_GENERIC)) {
+		goslab_kasan_poison(obj, slot, GOSLAB_KASAN_REDZONE);
+		goslab_kasan_unpoison(obj, req);
+	}
+}
+
 /**
  * goslab_span_prepare() - a new span's objects, before first use
  * @c: cache
  * @s: span, initialised for objects
  *
- * Runs the constructor once per object (as SLUB does per new slab) and
- * lays down red zones and poison.
+ * Runs the constructor once per object (as SLUB does per new slab), lays
+ * down red zones and poison, and marks every slot free for KASAN.
  */
 void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s)
 {
+	size_t bytes = (size_t)s->npages << PAGE_SHIFT;
+	size_t used = (size_t)s->nelems * s->elemsize;
 	unsigned int i;
 
-	if (!c->ctor && !(c->flags & (SLAB_RED_ZONE | SLAB_POISON)))
-		return;
-	for (i = 0; i < s->nelems; i++) {
-		void *obj = goslab_span_obj(s, i);
+	/* The pages may still carry the shadow of their last use. */
+	goslab_kasan_unpoison(s->base, bytes);
+	if (c->ctor || (c->flags & (SLAB_RED_ZONE | SLAB_POISON))) {
+		for (i = 0; i < s->nelems; i++) {
+			void *obj = goslab_span_obj(s, i);
 
-		if (c->flags & SLAB_RED_ZONE)
-			redzone_fill(c, obj);
-		if (c->flags & SLAB_POISON)
-			poison_fill(c, obj);
-		if (c->ctor)
-			c->ctor(obj);
+			if (c->flags & SLAB_RED_ZONE)
+				redzone_fill(c, obj);
+			if (c->flags & SLAB_POISON)
+				poison_fill(c, obj);
+			if (c->ctor)
+				c->ctor(obj);
+		}
 	}
+	goslab_kasan_poison(s->base, used, GOSLAB_KASAN_FREE);
+	goslab_kasan_poison(s->base + used, bytes - used, GOSLAB_KASAN_REDZONE);
 }
 
 /**
  * goslab_obj_alloc_hook() - what every allocated object goes through
- * @c: cache (NULL for large objects)
+ * @c: cache (NULL for large objects and large stacks)
  * @obj: the object
- * @size: bytes usable
+ * @req: bytes the caller asked for; KASAN lets it use no more
+ * @slot: bytes of the object's slot (the span, for large objects)
  * @gfp: the caller's flags
  * @caller: the caller, for reports
+ *
+ * Checks the poison of a SLAB_POISON object, zeroes as __GFP_ZERO and
+ * init_on_alloc ask (the usable size: ksize() may be used), registers the
+ * object with kmemleak and opens it to KASAN.
  */
-void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t size,
-			   gfp_t gfp, unsigned long caller)
+void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t req,
+			   size_t slot, gfp_t gfp, unsigned long caller)
 {
+	goslab_kasan_unpoison(obj, slot);
 	if (c && (c->flags & SLAB_POISON) && !poison_intact(c, obj)) {
 		goslab_report(GOSLAB_BAD_POISON, c->name, obj, caller);
 		poison_fill(c, obj);
 	}
 	if (c ? want_zero(c, gfp) : want_init_on_alloc(gfp))
-		memset(obj, 0, size);
-	kmemleak_alloc(obj, size, 1, gfp);
-	goslab_stats_alloc(c, obj, size, gfp, caller);
+		memset(obj, 0, c ? c->size : slot);
+	kasan_alloc(obj, req, slot);
+	kmemleak_alloc(obj, req, 1, gfp);
+	goslab_stats_alloc(c, obj, req, slot, gfp, caller);
+}
+
+/**
+ * goslab_obj_free_hook() - a large object or large stack being freed
+ * @obj: its memory
+ * @slot: bytes it spans
+ * @wipe: zero it (init_on_free)
+ *
+ * Small objects have their own checks in goslab_cache_free_span().
+ */
+void goslab_obj_free_hook(void *obj, size_t slot, bool wipe)
+{
+	kmemleak_free(obj);
+	if (wipe) {
+		goslab_kasan_unpoison(obj, slot);
+		memset(obj, 0, slot);
+	}
+	goslab_kasan_poison(obj, slot, GOSLAB_KASAN_FREE);
 }
 
 /* === Allocation === */
@@ -125,12 +205,13 @@ void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t size,
  * @c: cache
  * @gfp: flags
  * @node: node, or NUMA_NO_NODE
+ * @req: bytes the caller asked for, at most c->size
  * @caller: for reports
  *
  * Return: the object, or NULL.
  */
 void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
-				unsigned long caller)
+				size_t req, unsigned long caller)
 {
 	void *obj;
 
@@ -152,7 +233,7 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 		goslab_stat(c, GOSLAB_ALLOC_FAIL);
 		return NULL;
 	}
-	goslab_obj_alloc_hook(c, obj, c->size, gfp, caller);
+	goslab_obj_alloc_hook(c, obj, req, c->elemsize, gfp, caller);
 	return obj;
 }
 
@@ -165,7 +246,8 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
  */
 void *goslab_cache_alloc(struct goslab_cache *cache, gfp_t gfp)
 {
-	return goslab_cache_alloc_caller(cache, gfp, NUMA_NO_NODE, _RET_IP_);
+	return goslab_cache_alloc_caller(cache, gfp, NUMA_NO_NODE, cache->size,
+					 _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_alloc);
 
@@ -182,7 +264,8 @@ EXPORT_SYMBOL_GPL(goslab_cache_alloc);
  */
 void *goslab_cache_alloc_node(struct goslab_cache *cache, gfp_t gfp, int node)
 {
-	return goslab_cache_alloc_caller(cache, gfp, node, _RET_IP_);
+	return goslab_cache_alloc_caller(cache, gfp, node, cache->size,
+					 _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_alloc_node);
 
@@ -213,8 +296,8 @@ int goslab_cache_alloc_bulk(struct goslab_cache *cache, gfp_t gfp, size_t nr,
 		}
 	}
 	for (i = 0; i < nr; i++)
-		goslab_obj_alloc_hook(cache, objs[i], cache->size, gfp,
-				      _RET_IP_);
+		goslab_obj_alloc_hook(cache, objs[i], cache->size,
+				      cache->elemsize, gfp, _RET_IP_);
 	return nr;
 fail:
 	goslab_stat(cache, GOSLAB_ALLOC_FAIL);
@@ -261,6 +344,7 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 	int idx, n;
 
 	if (!span_holds_objects(s)) {
+		goslab_kasan_bad_free(obj);
 		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
 		return;
 	}
@@ -275,10 +359,13 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 		return;
 	}
 	if (!goslab_span_obj_live(s, idx)) {
+		goslab_kasan_bad_free(obj);
 		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
 		return;
 	}
 	goslab_stats_free_small(c, s, idx, obj, caller);
+	/* goslab's own checks and fills below read and write the whole slot. */
+	goslab_kasan_unpoison(obj, c->elemsize);
 	if ((c->flags & SLAB_RED_ZONE) && !redzone_intact(c, obj)) {
 		/* The object itself is sound: report, repair, free. */
 		goslab_report(GOSLAB_BAD_REDZONE, c->name, obj, caller);
@@ -289,6 +376,9 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 		poison_fill(c, obj);
 	else if (want_wipe(c))
 		memset(obj, 0, c->size);
+	/* RCU readers may still look at a type-stable object. */
+	if (!(c->flags & SLAB_TYPESAFE_BY_RCU))
+		goslab_kasan_poison(obj, c->elemsize, GOSLAB_KASAN_FREE);
 	if (test_and_set_bit(idx, s->free_bits)) {
 		/* Lost a race with another free of the same object. */
 		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
@@ -421,8 +511,12 @@ static int cache_layout(struct goslab_cache *c, unsigned int size,
 		c->divmul = 0;
 done:
 	c->object_size = size;
-	/* With a red zone, the usable size stops where the zone starts. */
-	c->size = c->flags & SLAB_RED_ZONE ? size : c->elemsize;
+	/*
+	 * Usable bytes are the bytes asked for, as SLUB's object_size: the
+	 * rest of the slot is a red zone to KASAN and, with SLAB_RED_ZONE,
+	 * to goslab's own check. kmalloc caches are created at class sizes.
+	 */
+	c->size = size;
 	return 0;
 }
 
@@ -672,7 +766,9 @@ EXPORT_SYMBOL_GPL(goslab_cache_destroy);
  * goslab_cache_size() - usable bytes of each object of a cache
  * @cache: cache
  *
- * Return: the usable size (>= the size the cache was created with).
+ * Return: the size the cache was created with, as kmem_cache_size(); its
+ * slots may be larger, but under KASAN the bytes past this size are a red
+ * zone.
  */
 unsigned int goslab_cache_size(struct goslab_cache *cache)
 {

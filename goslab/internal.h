@@ -23,9 +23,13 @@
 #include "goslab.h"
 #include "sizeclasses.h"
 
-#ifndef pr_fmt
+/*
+ * Every message of goslab's own starts with "goslab: ". <linux/printk.h>,
+ * included above, has defined pr_fmt already; pr_*() expand it where they
+ * are used, so redefining it here is enough.
+ */
+#undef pr_fmt
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-#endif
 
 /* === Page heap geometry === */
 
@@ -433,7 +437,8 @@ struct goslab_mcache {
  * struct goslab_cache - a kmem_cache: objects of one size and layout
  * @name: name for debugfs and reports.
  * @object_size: bytes the user asked for.
- * @size: bytes usable by the user (ksize), >= @object_size.
+ * @size: bytes usable by the user (ksize); equal to @object_size, as in SLUB:
+ *	the rest of the slot is red zone or padding.
  * @elemsize: bytes per slot in a span (object, red zone, padding).
  * @align: alignment of every object.
  * @npages: pages per span.
@@ -484,7 +489,7 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 						  unsigned int align, slab_flags_t flags,
 						  void (*ctor)(void *), bool kmalloc);
 void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
-				unsigned long caller);
+				size_t req, unsigned long caller);
 void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 			    void *obj, unsigned long caller);
 void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s);
@@ -493,8 +498,31 @@ void goslab_caches_exit(void);
 void *goslab_mcache_alloc(struct goslab_cache *c, gfp_t gfp);
 size_t goslab_mcache_alloc_bulk(struct goslab_cache *c, size_t nr,
 				void **objs);
-void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t size,
-			   gfp_t gfp, unsigned long caller);
+void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t req,
+			   size_t slot, gfp_t gfp, unsigned long caller);
+void goslab_obj_free_hook(void *obj, size_t slot, bool wipe);
+
+/*
+ * KASAN (generic mode): goslab keeps the shadow of its objects as SLUB
+ * does. A free slot is KASAN_SLAB_FREE, the bytes of a slot past what the
+ * caller asked for and a span's tail are KASAN_SLAB_REDZONE; a live object
+ * is valid up to the size requested. The values are those of
+ * mm/kasan/kasan.h, so reports name the bug as they do for SLUB objects.
+ * Without CONFIG_KASAN_GENERIC all of this compiles to nothing.
+ */
+#define GOSLAB_KASAN_FREE	0xfb
+#define GOSLAB_KASAN_REDZONE	0xfc
+
+#ifdef CONFIG_KASAN_GENERIC
+void goslab_kasan_poison(const void *addr, size_t size, u8 value);
+void goslab_kasan_unpoison(const void *addr, size_t size);
+void goslab_kasan_bad_free(const void *obj);
+#else
+static inline void goslab_kasan_poison(const void *addr, size_t size,
+				       u8 value) { }
+static inline void goslab_kasan_unpoison(const void *addr, size_t size) { }
+static inline void goslab_kasan_bad_free(const void *obj) { }
+#endif
 
 /* kmalloc caches, one per zone and size class. */
 extern struct goslab_cache *goslab_kmalloc_caches[GOSLAB_NR_ZONES][GOSLAB_NUM_CLASSES];
@@ -535,6 +563,7 @@ enum goslab_bad {
 
 extern const char *const goslab_bad_names[GOSLAB_NR_BAD];
 extern atomic_long_t goslab_bad_count[GOSLAB_NR_BAD];
+extern atomic_long_t goslab_buddy_pages;
 
 void goslab_report(enum goslab_bad what, const char *cache, const void *p,
 		   unsigned long caller);

@@ -4,7 +4,6 @@
  * built-in cache per size class and zone class; sizes above 32 KiB get a
  * span of their own from the page heap (Go's large objects).
  */
-#include <linux/kmemleak.h>
 #include <linux/overflow.h>
 #include <linux/string.h>
 
@@ -65,7 +64,7 @@ void *goslab_large_alloc(size_t size, gfp_t gfp, int node,
 	s->elemsize = npages << PAGE_SHIFT;
 	WRITE_ONCE(s->state, GOSLAB_SPAN_LARGE);
 	atomic_long_inc(&h->large);
-	goslab_obj_alloc_hook(NULL, s->base, s->elemsize, gfp, caller);
+	goslab_obj_alloc_hook(NULL, s->base, size, s->elemsize, gfp, caller);
 	return s->base;
 }
 
@@ -85,13 +84,12 @@ void goslab_large_free(struct goslab_span *s, const void *p,
 	/* Only one free may win the span. */
 	if (cmpxchg(&s->state, GOSLAB_SPAN_LARGE, GOSLAB_SPAN_FREE) !=
 	    GOSLAB_SPAN_LARGE) {
+		goslab_kasan_bad_free(p);
 		goslab_report(GOSLAB_BAD_DOUBLE_FREE, NULL, p, caller);
 		return;
 	}
 	goslab_stats_free(p, s->elemsize, "large", caller);
-	kmemleak_free(p);
-	if (want_init_on_free())
-		memset(s->base, 0, s->elemsize);
+	goslab_obj_free_hook(s->base, s->elemsize, want_init_on_free());
 	atomic_long_dec(&s->heap->large);
 	goslab_span_free(s);
 }
@@ -102,7 +100,6 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, int node,
 			    unsigned long caller)
 {
 	struct goslab_cache *c;
-	void *obj;
 
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
@@ -111,9 +108,7 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, int node,
 	c = goslab_kmalloc_caches[goslab_gfp_zone(gfp)][goslab_size_to_class(size)];
 	if (unlikely(!c))
 		return NULL;
-	obj = goslab_cache_alloc_caller(c, gfp, node, caller);
-	goslab_waste_alloc(c, obj, size);
-	return obj;
+	return goslab_cache_alloc_caller(c, gfp, node, size, caller);
 }
 
 /**
@@ -202,6 +197,7 @@ static void kfree_caller(const void *p, unsigned long caller)
 		goslab_report(GOSLAB_BAD_WRONG_CACHE, "stack", p, caller);
 		break;
 	case GOSLAB_SPAN_FREE:
+		goslab_kasan_bad_free(p);
 		goslab_report(GOSLAB_BAD_DOUBLE_FREE, NULL, p, caller);
 		break;
 	default:
@@ -222,9 +218,14 @@ void goslab_kfree(const void *p)
 }
 EXPORT_SYMBOL_GPL(goslab_kfree);
 
+/*
+ * ksize() promises the whole usable size, so KASAN is told too: the bytes
+ * past the size asked for become valid. A free object has no size.
+ */
 static size_t ksize_caller(const void *p, unsigned long caller)
 {
 	struct goslab_span *s;
+	int idx;
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
@@ -233,16 +234,25 @@ static size_t ksize_caller(const void *p, unsigned long caller)
 		return 0;
 	switch (READ_ONCE(s->state)) {
 	case GOSLAB_SPAN_LARGE:
-		return p == s->base ? s->elemsize : 0;
+		if (p != s->base)
+			return 0;
+		goslab_kasan_unpoison(p, s->elemsize);
+		return s->elemsize;
 	case GOSLAB_SPAN_CACHED:
 	case GOSLAB_SPAN_PARTIAL:
 	case GOSLAB_SPAN_FULL:
 	case GOSLAB_SPAN_PENDING:
-		if (goslab_span_obj_index(s, p) < 0) {
+		idx = goslab_span_obj_index(s, p);
+		if (idx < 0) {
 			goslab_report(GOSLAB_BAD_INTERIOR, s->cache->name, p,
 				      caller);
 			return 0;
 		}
+		if (!goslab_span_obj_live(s, idx)) {
+			goslab_kasan_bad_free(p);
+			return 0;
+		}
+		goslab_kasan_unpoison(p, s->cache->size);
 		return s->cache->size;
 	default:
 		goslab_report(GOSLAB_BAD_NOT_OURS, NULL, p, caller);
@@ -288,9 +298,14 @@ void *goslab_krealloc(const void *p, size_t new_size, gfp_t gfp)
 		kfree_caller(p, _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
+	/* ksize_caller() made all @old bytes valid to KASAN. */
 	if (new_size <= old) {
 		if (gfp & __GFP_ZERO)
 			memset((void *)p + new_size, 0, old - new_size);
+		if (IS_ENABLED(CONFIG_KASAN_GENERIC)) {
+			goslab_kasan_poison(p, old, GOSLAB_KASAN_REDZONE);
+			goslab_kasan_unpoison(p, new_size);
+		}
 		return (void *)p;
 	}
 	n = kmalloc_caller(new_size, gfp, NUMA_NO_NODE, _RET_IP_);

@@ -59,6 +59,8 @@ const char *const goslab_bad_names[GOSLAB_NR_BAD] = {
 static_assert(ARRAY_SIZE(goslab_bad_names) == GOSLAB_NR_BAD);
 
 atomic_long_t goslab_bad_count[GOSLAB_NR_BAD];
+/* Pages goslab holds from the buddy allocator: heaps, metadata, span map. */
+atomic_long_t goslab_buddy_pages;
 
 /**
  * goslab_report() - report and count a misuse that goslab refused
@@ -148,6 +150,8 @@ err_kmalloc:
 
 static void __exit goslab_exit(void)
 {
+	long left;
+
 	goslab_debugfs_exit();
 	goslab_scavenger_exit();
 	cpuhp_remove_state_nocalls(goslab_cpuhp_state);
@@ -156,6 +160,12 @@ static void __exit goslab_exit(void)
 	goslab_caches_exit();
 	goslab_heaps_exit();
 	goslab_stats_exit();
+	/* Only objects still live at unload (reported above) may keep pages. */
+	left = atomic_long_read(&goslab_buddy_pages);
+	if (WARN(left, "goslab: %ld pages not returned to the buddy allocator at unload\n",
+		 left))
+		return;
+	pr_info("unloaded: every page returned to the buddy allocator\n");
 }
 
 module_init(goslab_init);

@@ -172,3 +172,7 @@ void goslab_mcache_drain_cpu(struct goslab_cache *cache, int cpu)
 	if (s)
 		goslab_central_uncache_span(s->central, s);
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "tests/mcache-kunit.h"
+#endif

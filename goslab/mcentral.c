@@ -37,9 +37,19 @@ static void span_set_list(struct goslab_central *c, struct goslab_span *s,
 	list_move_tail(&s->list, head);
 }
 
+/* Until its pages are used again, every access is a use after free. */
+static void span_poison(struct goslab_span *s)
+{
+	goslab_kasan_poison(s->base, (size_t)s->npages << PAGE_SHIFT,
+			    GOSLAB_KASAN_FREE);
+}
+
 static void span_release_rcu(struct rcu_head *head)
 {
-	goslab_span_free(container_of(head, struct goslab_span, rcu));
+	struct goslab_span *s = container_of(head, struct goslab_span, rcu);
+
+	span_poison(s);
+	goslab_span_free(s);
 }
 
 /* Give an empty span back to the heap. Called without c->lock. */
@@ -48,10 +58,12 @@ static void span_release(struct goslab_central *c, struct goslab_span *s)
 	goslab_stat(c->cache, GOSLAB_SPAN_RELEASE);
 	goslab_waste_span_release(s);
 	/* Type-stable memory: readers may look at it until a grace period. */
-	if (c->cache->flags & SLAB_TYPESAFE_BY_RCU)
+	if (c->cache->flags & SLAB_TYPESAFE_BY_RCU) {
 		call_rcu(&s->rcu, span_release_rcu);
-	else
+	} else {
+		span_poison(s);
 		goslab_span_free(s);
+	}
 }
 
 /*
@@ -312,3 +324,7 @@ void goslab_central_init(struct goslab_central *c, struct goslab_cache *cache,
 	c->nspans = 0;
 	c->nfull = 0;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "tests/mcentral-kunit.h"
+#endif

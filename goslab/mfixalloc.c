@@ -47,6 +47,7 @@ void *goslab_fixalloc_alloc(struct goslab_fixalloc *f, gfp_t gfp)
 		if (!page)
 			return NULL;
 		p = page_address(page);
+		atomic_long_add(1L << FIXALLOC_ORDER, &goslab_buddy_pages);
 		spin_lock_irqsave(&f->lock, flags);
 		/* The block's first word links it into @blocks. */
 		*(void **)p = f->blocks;
@@ -94,6 +95,7 @@ void goslab_fixalloc_destroy(struct goslab_fixalloc *f)
 		void *next = *(void **)b;
 
 		free_pages((unsigned long)b, FIXALLOC_ORDER);
+		atomic_long_sub(1L << FIXALLOC_ORDER, &goslab_buddy_pages);
 		b = next;
 	}
 	f->blocks = NULL;

@@ -252,6 +252,8 @@ static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 		if (cmpxchg_release(&span_map[a], NULL,
 				    page_address(page)) != NULL)
 			__free_pages(page, order);
+		else
+			atomic_long_add(1L << order, &goslab_buddy_pages);
 	}
 	return 0;
 }
@@ -313,8 +315,10 @@ void goslab_span_map_exit(void)
 	unsigned long a;
 
 	for (a = 0; a < span_map_len; a++)
-		if (span_map[a])
+		if (span_map[a]) {
 			free_pages((unsigned long)span_map[a], order);
+			atomic_long_sub(1L << order, &goslab_buddy_pages);
+		}
 	vfree(span_map);
 	span_map = NULL;
 	span_map_len = 0;
@@ -361,6 +365,7 @@ static int heap_grow(struct goslab_heap *h, unsigned int npages, gfp_t gfp)
 	}
 	if (!page)
 		goto fail;
+	atomic_long_add(1L << order, &goslab_buddy_pages);
 	pfn = page_to_pfn(page);
 	if (WARN_ON_ONCE(page_to_nid(page) != h->nid))
 		goto fail_free;
@@ -386,6 +391,7 @@ fail_meta:
 	goslab_fixalloc_free(&h->chunkmeta, c);
 fail_free:
 	__free_pages(page, order);
+	atomic_long_sub(1L << order, &goslab_buddy_pages);
 fail:
 	atomic_long_inc(&h->grow_fail);
 	return -ENOMEM;
@@ -648,6 +654,7 @@ unsigned long goslab_heap_release_free(struct goslab_heap *h,
 
 	list_for_each_entry_safe(c, tmp, &gone, list) {
 		__free_pages(pfn_to_page(c->pfn), c->order);
+		atomic_long_sub(1L << c->order, &goslab_buddy_pages);
 		goslab_fixalloc_free(&h->chunkmeta, c);
 	}
 	return released;

@@ -9,7 +9,6 @@
  * background scavenger or a full scavenge gives them back. The free must name
  * the size.
  */
-#include <linux/kmemleak.h>
 #include <linux/log2.h>
 
 #include "internal.h"
@@ -53,7 +52,7 @@ void *goslab_stack_alloc(unsigned int size, gfp_t gfp)
 	order = ilog2(size) - STACK_MIN_SHIFT;
 	if (order < STACK_POOL_ORDERS)
 		return goslab_cache_alloc_caller(stack_pool[order], gfp,
-						 NUMA_NO_NODE, _RET_IP_);
+						 NUMA_NO_NODE, size, _RET_IP_);
 
 	npages = size >> PAGE_SHIFT;
 	order = ilog2(npages);
@@ -78,7 +77,7 @@ void *goslab_stack_alloc(unsigned int size, gfp_t gfp)
 		INIT_LIST_HEAD(&s->list);
 	}
 	WRITE_ONCE(s->state, GOSLAB_SPAN_STACK);
-	goslab_obj_alloc_hook(NULL, s->base, size, gfp, _RET_IP_);
+	goslab_obj_alloc_hook(NULL, s->base, size, size, gfp, _RET_IP_);
 	return s->base;
 }
 EXPORT_SYMBOL_GPL(goslab_stack_alloc);
@@ -126,13 +125,12 @@ void goslab_stack_free(void *p, unsigned int size)
 	spin_lock_irqsave(&stack_large_lock, flags);
 	if (s->state != GOSLAB_SPAN_STACK) {
 		spin_unlock_irqrestore(&stack_large_lock, flags);
+		goslab_kasan_bad_free(p);
 		goslab_report(GOSLAB_BAD_DOUBLE_FREE, "stack", p, _RET_IP_);
 		return;
 	}
 	goslab_stats_free(p, size, "large", _RET_IP_);
-	kmemleak_free(p);
-	if (want_init_on_free())
-		memset(p, 0, size);
+	goslab_obj_free_hook(p, size, want_init_on_free());
 	WRITE_ONCE(s->state, GOSLAB_SPAN_STACK_FREE);
 	list_add(&s->list, &stack_large[ilog2(s->npages)]);
 	stack_large_pages += s->npages;

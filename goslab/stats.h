@@ -105,16 +105,22 @@ static __always_inline void goslab_waste_free(struct goslab_span *s, int idx)
  * goslab_stats_alloc() - an object was handed out
  * @c: its cache, NULL for large objects and large stacks
  * @obj: the object
- * @size: bytes usable
+ * @req: bytes the caller asked for
+ * @slot: bytes of its slot (the span, for large objects)
  * @gfp: the caller's flags
  * @caller: return address in the caller of goslab's API
  */
 static __always_inline void goslab_stats_alloc(struct goslab_cache *c,
-					       void *obj, size_t size,
-					       gfp_t gfp, unsigned long caller)
+					       void *obj, size_t req,
+					       size_t slot, gfp_t gfp,
+					       unsigned long caller)
 {
-	trace_goslab_alloc(caller, obj, c ? c->name : "large", size, gfp);
+	size_t size = c ? c->size : slot;
+
+	trace_goslab_alloc(caller, obj, c ? c->name : "large", req, size, gfp);
 	goslab_profile_alloc(obj, size, caller);
+	if (c && c->kmalloc)
+		goslab_waste_alloc(c, obj, req);
 }
 
 /**

@@ -254,16 +254,17 @@ image() {
 	echo "$GOSLAB_CACHE/vmlinuz-$v"
 }
 
-# vm NAME IMAGE LIMIT [judge options]
+# vm NAME BUILD IMAGE LIMIT [judge options]: boot IMAGE with the modules of
+# build/BUILD; run-vm.sh options come from the array vm_args.
 vm() {
-	local k=$1 img=$2 limit=$3 rc=0 start=$SECONDS
-	shift 3
-	if [ -z "${built[$k]:-}" ]; then
-		skip "vm $k" "build $k did not pass"
+	local k=$1 b=$2 img=$3 limit=$4 rc=0 start=$SECONDS
+	shift 4
+	if [ -z "${built[$b]:-}" ]; then
+		skip "vm $k" "build $b did not pass"
 		return
 	fi
 	scripts/vm/run-vm.sh --timeout "$limit" --log "$logs/vm-$k.log" \
-		"$img" "build/$k" 2>"$logs/vm-$k.err" || rc=$?
+		"${vm_args[@]}" "$img" "build/$b" 2>"$logs/vm-$k.err" || rc=$?
 	tally < <(scripts/vm/judge.py "$logs/vm-$k.log" --name "vm $k" \
 		--rc "$rc" --timeout "$limit" "$@" || true)
 	if [ "$rc" != 0 ] && [ -s "$logs/vm-$k.err" ]; then
@@ -284,8 +285,16 @@ expect=()
 if grep -rqs 'kunit_test_suite' goslab tests/kunit; then
 	expect=(--expect-kunit)
 fi
-vm debug "$kdir_debug/arch/x86/boot/bzImage" "${GOSLAB_DEBUG_TIMEOUT:-600}" "${expect[@]}"
-vm 6.12 "$(image "$v612")" "${GOSLAB_STOCK_TIMEOUT:-300}"
-vm 6.1 "$(image "$v61")" "${GOSLAB_STOCK_TIMEOUT:-300}"
-
+dimg=${kdir_debug:+$kdir_debug/arch/x86/boot/bzImage}
+# kasan_multi_shot: the KASAN suite provokes several reports on purpose.
+vm_args=(--append kasan_multi_shot)
+vm debug debug "$dimg" "${GOSLAB_DEBUG_TIMEOUT:-600}" "${expect[@]}"
+# init_on_alloc/init_on_free are off in the debug kernel: a second, short
+# boot with them on runs the hardening suites' cases that need them.
+vm_args=(--mode script --script scripts/vm/init-on-pass.sh
+	 --append "kasan_multi_shot init_on_alloc=1 init_on_free=1")
+vm debug-init-on debug "$dimg" 300 --expect-kunit
+vm_args=()
+vm 6.12 6.12 "$(image "$v612")" "${GOSLAB_STOCK_TIMEOUT:-300}"
+vm 6.1 6.1 "$(image "$v61")" "${GOSLAB_STOCK_TIMEOUT:-300}"
 summary

@@ -21,6 +21,8 @@ import sys
 MARK = 'goslab-vm: '
 SPLAT_BEGIN = 'goslab-test: expect-splat begin'
 SPLAT_END = 'goslab-test: expect-splat end'
+# goslab's module exit prints this when it holds no page any more.
+UNLOAD_CLEAN = 'goslab: unloaded: every page returned to the buddy allocator'
 
 # Console lines that mean the kernel found something wrong.
 SPLATS = re.compile('|'.join([
@@ -201,6 +203,7 @@ def main():
     started = done = False
     suites = 0
     kmemleak_baseline = False
+    unloaded = pages_back = False
 
     for i, l in enumerate(lines):
         kernel_line = bool(TIMESTAMP.match(l)) or not stamped
@@ -217,6 +220,8 @@ def main():
                 if words[-1] != 'rc=0':
                     problems.append(('%s %s failed (%s)' % (verb, words[1], words[-1]),
                                      context(lines, i, 12, 2)))
+                elif verb == 'rmmod' and words[1] == 'goslab':
+                    unloaded = True
             elif verb in ('kunit-begin', 'kselftest-begin'):
                 block = (verb.split('-')[0], words[1] if len(words) > 1 else '?', i, [])
             elif verb in ('kunit-end', 'kselftest-end') and block:
@@ -234,6 +239,8 @@ def main():
             elif verb == 'kmemleak-baseline':
                 kmemleak_baseline = words[1:2] == ['begin']
             continue
+        if UNLOAD_CLEAN in l:
+            pages_back = True
         if block and not kernel_line:
             block[3].append(l)
             continue
@@ -275,6 +282,9 @@ def main():
         why = ('time limit (%d s) reached' % args.timeout if args.rc == 124
                else 'VM stopped before the final marker (exit status %d)' % args.rc)
         problems.append((why, context(lines, len(lines) - 1, 30, 0)))
+    if unloaded and not pages_back:
+        problems.append(('goslab unloaded without returning every page to the buddy allocator',
+                         []))
     if args.expect_kunit and started and not suites:
         problems.append(('no KUnit suite reported results', []))
 

@@ -464,6 +464,8 @@ static struct kunit_suite goslab_numa_suite = {
 
 #define RING_SIZE	1024
 #define OPS_PER_THREAD	20000
+/* A slow or loaded machine stops early, well inside KUnit's time limit. */
+#define STRESS_SECONDS	90
 
 struct stress {
 	struct goslab_cache *cache;
@@ -474,6 +476,8 @@ struct stress {
 	atomic_t running;
 	struct completion done;
 	atomic_t irq_allocs;
+	unsigned long deadline;		/* jiffies */
+	atomic_long_t ops;
 };
 
 static void fill(void *p, size_t size)
@@ -514,7 +518,7 @@ static int stress_thread(void *arg)
 	size_t sizes[32];
 	int i, n = 0;
 
-	for (i = 0; i < OPS_PER_THREAD; i++) {
+	for (i = 0; i < OPS_PER_THREAD && time_before(jiffies, st->deadline); i++) {
 		u32 r = get_random_u32();
 		size_t size = r & 1 ? 0 : 1 + (r >> 8) % 3000;
 		void *p = size ? goslab_kmalloc(size, GFP_KERNEL) :
@@ -550,6 +554,7 @@ static int stress_thread(void *arg)
 		if (!(i % 1000))
 			cond_resched();
 	}
+	atomic_long_add(i, &st->ops);
 	while (n--)
 		release(st, local[n], sizes[n]);
 	if (atomic_dec_and_test(&st->running))
@@ -603,6 +608,7 @@ static void goslab_concurrency_test_all_cpus(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, st->cache);
 	spin_lock_init(&st->lock);
 	init_completion(&st->done);
+	st->deadline = jiffies + STRESS_SECONDS * HZ;
 	irq_st = st;
 
 	cpus_read_lock();
@@ -648,6 +654,9 @@ static void goslab_concurrency_test_all_cpus(struct kunit *test)
 			release(st, st->ring[i], st->ring_size[i]);
 	KUNIT_EXPECT_EQ(test, atomic_read(&st->errors), 0);
 	KUNIT_EXPECT_GT(test, atomic_read(&st->irq_allocs), 0);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&st->ops), 0L);
+	kunit_info(test, "%ld allocations in the threads, %d in interrupts\n",
+		   atomic_long_read(&st->ops), atomic_read(&st->irq_allocs));
 	if (hotplugged < 0)
 		kunit_info(test, "CPU hotplug not exercised");
 	/* Nothing lost: every object of the cache came back. */

@@ -340,7 +340,7 @@ else
 	bad=$wl_rc
 	_expect "goslab_alloc of $K" "$(grep -c "goslab_alloc: .*stats_kmalloc_many.* cache=$K " "$tmp/trace-on")" $tn || bad=1
 	_expect "goslab_alloc of $T" "$(grep -c "goslab_alloc: .* cache=$T " "$tmp/trace-on")" $tn || bad=1
-	_expect "goslab_alloc large" "$(grep -c "goslab_alloc: .*stats_large_many.* cache=large bytes_alloc=$LARGE_BYTES " "$tmp/trace-on")" 1 || bad=1
+	_expect "goslab_alloc large" "$(grep -c "goslab_alloc: .*stats_large_many.* cache=large bytes_req=$LARGE_BYTES " "$tmp/trace-on")" 1 || bad=1
 	_result $bad "tracefs: goslab_alloc records every allocation of the workload"
 
 	bad=0

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit suite goslab_mcache: one CPU's cache of one goslab cache (Go's
+ * mcache): refill from the central, the fast path in address order, the
+ * in-place sweep of the CPU's own span, hand-back of a used-up span, the
+ * drain, and bulk allocation without refill.
+ *
+ * Included at the end of mcache.c. Each case pins itself to its CPU with
+ * migrate_disable() (allocations may still sleep) and uses a cache of its
+ * own, so this CPU's counters and span are the test's alone.
+ */
+
+#ifndef _GOSLAB_MCACHE_KUNIT_H
+#define _GOSLAB_MCACHE_KUNIT_H
+
+#include <kunit/test.h>
+
+static void mcache_test_destroy(void *cache)
+{
+	goslab_cache_destroy(cache);
+}
+
+static struct goslab_cache *mcache_test_cache(struct kunit *test,
+					      const char *name)
+{
+	struct goslab_cache *c = goslab_cache_create(name, 64, 0, 0, NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mcache_test_destroy,
+							c), 0);
+	return c;
+}
+
+static unsigned long mcache_test_stat(struct goslab_cache *c,
+				      enum goslab_stat item)
+{
+	return this_cpu_ptr(c->cpu)->stat[item];
+}
+
+static void goslab_mcache_test_refill_then_fast(struct kunit *test)
+{
+	struct goslab_cache *c = mcache_test_cache(test, "kunit_mc_fast");
+	struct goslab_mcache *mc;
+	unsigned long refill, fast, fresh;
+	u8 *objs[10];
+	unsigned int i;
+
+	migrate_disable();
+	mc = this_cpu_ptr(c->cpu);
+	refill = mcache_test_stat(c, GOSLAB_REFILL);
+	fast = mcache_test_stat(c, GOSLAB_ALLOC_FAST);
+	fresh = mcache_test_stat(c, GOSLAB_SPAN_NEW);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		objs[i] = goslab_cache_alloc(c, GFP_KERNEL);
+	/* The first allocation refilled with a new span, the rest were fast. */
+	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_REFILL), refill + 1);
+	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_SPAN_NEW), fresh + 1);
+	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_ALLOC_FAST),
+			fast + ARRAY_SIZE(objs) - 1);
+	KUNIT_EXPECT_NOT_NULL(test, mc->span);
+	if (mc->span && objs[0]) {
+		KUNIT_EXPECT_EQ(test, mc->span->state, GOSLAB_SPAN_CACHED);
+		KUNIT_EXPECT_PTR_EQ(test, goslab_span_of(objs[0]), mc->span);
+		/* A fresh span hands its slots out in address order. */
+		for (i = 0; i < ARRAY_SIZE(objs); i++)
+			KUNIT_EXPECT_PTR_EQ(test, (void *)objs[i],
+					    goslab_span_obj(mc->span, i));
+	}
+	migrate_enable();
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		goslab_cache_free(c, objs[i]);
+}
+
+/*
+ * A slot freed while its span is this CPU's comes back once the span is
+ * used up: the CPU sweeps its own span, without the central.
+ */
+static void goslab_mcache_test_local_sweep(struct kunit *test)
+{
+	struct goslab_cache *c = mcache_test_cache(test, "kunit_mc_sweep");
+	unsigned long sweeps, refill;
+	struct goslab_span *s;
+	unsigned int i, n = c->nelems;
+	void **objs, *again;
+
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	migrate_disable();
+	for (i = 0; i < n; i++)
+		objs[i] = goslab_cache_alloc(c, GFP_KERNEL);
+	s = this_cpu_ptr(c->cpu)->span;
+	sweeps = mcache_test_stat(c, GOSLAB_SWEEP);
+	refill = mcache_test_stat(c, GOSLAB_REFILL);
+	goslab_cache_free(c, objs[n / 2]);
+	again = goslab_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, again, objs[n / 2]);
+	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_SWEEP), sweeps + 1);
+	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_REFILL), refill);
+	KUNIT_EXPECT_PTR_EQ(test, this_cpu_ptr(c->cpu)->span, s);
+	migrate_enable();
+	objs[n / 2] = again;
+	for (i = 0; i < n; i++)
+		goslab_cache_free(c, objs[i]);
+}
+
+/* A used-up span with nothing freed goes to the central's full list. */
+static void goslab_mcache_test_uncache_full(struct kunit *test)
+{
+	struct goslab_cache *c = mcache_test_cache(test, "kunit_mc_full");
+	unsigned int i, n = c->nelems + 1;
+	struct goslab_span *first;
+	void **objs;
+
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	migrate_disable();
+	for (i = 0; i < n; i++)
+		objs[i] = goslab_cache_alloc(c, GFP_KERNEL);
+	first = objs[0] ? goslab_span_of(objs[0]) : NULL;
+	KUNIT_EXPECT_NOT_NULL(test, first);
+	if (first) {
+		KUNIT_EXPECT_EQ(test, first->state, GOSLAB_SPAN_FULL);
+		KUNIT_EXPECT_PTR_NE(test, this_cpu_ptr(c->cpu)->span, first);
+		KUNIT_EXPECT_EQ(test, first->central->nfull, 1UL);
+	}
+	migrate_enable();
+	for (i = 0; i < n; i++)
+		goslab_cache_free(c, objs[i]);
+}
+
+/* A drain hands the span back; the next refill takes the same span. */
+static void goslab_mcache_test_drain(struct kunit *test)
+{
+	struct goslab_cache *c = mcache_test_cache(test, "kunit_mc_drain");
+	unsigned long fresh, refill;
+	struct goslab_span *s;
+	void *objs[4];
+	unsigned int i;
+
+	migrate_disable();
+	for (i = 0; i < 3; i++)
+		objs[i] = goslab_cache_alloc(c, GFP_KERNEL);
+	s = this_cpu_ptr(c->cpu)->span;
+	fresh = mcache_test_stat(c, GOSLAB_SPAN_NEW);
+	refill = mcache_test_stat(c, GOSLAB_REFILL);
+	goslab_mcache_drain_cpu(c, smp_processor_id());
+	KUNIT_EXPECT_NULL(test, this_cpu_ptr(c->cpu)->span);
+	KUNIT_EXPECT_EQ(test, s->state, GOSLAB_SPAN_PARTIAL);
+	objs[3] = goslab_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, this_cpu_ptr(c->cpu)->span, s);
+	KUNIT_EXPECT_PTR_EQ(test, objs[3], goslab_span_obj(s, 3));
+	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_SPAN_NEW), fresh);
+	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_REFILL), refill + 1);
+	migrate_enable();
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		goslab_cache_free(c, objs[i]);
+	/* With every object free and no CPU holding it, shrink empties all. */
+	KUNIT_EXPECT_EQ(test, goslab_cache_shrink(c), 0);
+}
+
+/* Bulk takes what the CPU's span has, then refills one at a time. */
+static void goslab_mcache_test_bulk(struct kunit *test)
+{
+	struct goslab_cache *c = mcache_test_cache(test, "kunit_mc_bulk");
+	unsigned int n = c->nelems;
+	unsigned long refill;
+	void *first, **objs;
+	size_t got;
+
+	objs = kunit_kcalloc(test, 2 * n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	migrate_disable();
+	first = goslab_cache_alloc(c, GFP_KERNEL);
+	refill = mcache_test_stat(c, GOSLAB_REFILL);
+	got = goslab_mcache_alloc_bulk(c, 2 * n, objs);
+	KUNIT_EXPECT_EQ(test, got, (size_t)n - 1);
+	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_REFILL), refill);
+	migrate_enable();
+	/* Objects taken below the hooks are freed the same way. */
+	while (got--)
+		goslab_obj_alloc_hook(c, objs[got], c->size, c->elemsize,
+				      GFP_KERNEL, _THIS_IP_);
+	goslab_cache_free_bulk(c, n - 1, objs);
+
+	/* The public call is all or nothing across a refill. */
+	KUNIT_EXPECT_EQ(test, goslab_cache_alloc_bulk(c, GFP_KERNEL, 2 * n, objs),
+			(int)(2 * n));
+	goslab_cache_free_bulk(c, 2 * n, objs);
+	goslab_cache_free(c, first);
+}
+
+static struct kunit_case goslab_mcache_cases[] = {
+	KUNIT_CASE(goslab_mcache_test_refill_then_fast),
+	KUNIT_CASE(goslab_mcache_test_local_sweep),
+	KUNIT_CASE(goslab_mcache_test_uncache_full),
+	KUNIT_CASE(goslab_mcache_test_drain),
+	KUNIT_CASE(goslab_mcache_test_bulk),
+	{}
+};
+
+static struct kunit_suite goslab_mcache_suite = {
+	.name = "goslab_mcache",
+	.test_cases = goslab_mcache_cases,
+};
+
+kunit_test_suite(goslab_mcache_suite);
+
+#endif /* _GOSLAB_MCACHE_KUNIT_H */
