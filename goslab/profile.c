@@ -31,7 +31,7 @@
 #define PROFILE_SITES		BIT(PROFILE_SITE_BITS)
 #define PROFILE_SAMPLE_BITS	12
 #define PROFILE_SAMPLES		BIT(PROFILE_SAMPLE_BITS)
-#define PROFILE_SYM_LEN		80
+#define PROFILE_SYM_LEN		96
 
 /**
  * struct profile_site - one call site; profile_lock
@@ -78,6 +78,8 @@ static HLIST_HEAD(sample_free);				/* profile_lock */
 static unsigned long nr_sites;				/* profile_lock */
 static unsigned long nr_live;				/* profile_lock */
 static unsigned long nr_dropped;			/* profile_lock */
+/* sprint_symbol() writes up to KSYM_SYMBOL_LEN bytes; profile_lock. */
+static char sym_buf[KSYM_SYMBOL_LEN];
 
 DEFINE_STATIC_KEY_FALSE(goslab_profile_on);
 DEFINE_STATIC_KEY_FALSE(goslab_profile_used);
@@ -172,10 +174,12 @@ static unsigned int site_find(unsigned long caller)
 			return s - sites;
 		if (!s->caller) {
 			s->caller = caller;
-			sprint_symbol(s->sym, caller);
+			sprint_symbol(sym_buf, caller);
 			/* No symbol: sprint_symbol() gave an address. */
-			if (!strncmp(s->sym, "0x", 2))
-				strscpy(s->sym, "?", sizeof(s->sym));
+			if (!strncmp(sym_buf, "0x", 2))
+				strscpy(sym_buf, "?", sizeof(sym_buf));
+			/* Long names are cut: the site stays one table row. */
+			strscpy(s->sym, sym_buf, sizeof(s->sym));
 			nr_sites++;
 			return s - sites;
 		}

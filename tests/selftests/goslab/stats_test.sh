@@ -186,7 +186,9 @@ C=$(awk -v s=$S 'NR > 1 && $2 >= s { print $2; exit }' "$dir/classes")
 K=kmalloc-$C
 _diag "workload: $N x $S bytes (class $C), $M freed, $L large"
 
-# 1: the workload runs.
+# 1: the workload runs. Give every free page back first, so that the
+# background scavenger has nothing to release while the numbers are taken.
+echo 1 >"$dir/scavenge"
 _snap "$tmp/before"
 _load "$wl" size=$S count=$N nfree=$M large=$L refuse=1
 wl_rc=$?
