@@ -12,9 +12,12 @@
 #   make check      every test: style, builds for 6.1, 6.12 and a debug
 #                   kernel, KUnit and kselftests in QEMU
 #   make lint       the style and static checks of make check only
+#   make bench      goslab against SLUB on Debian's 6.12 kernel in QEMU (2
+#                   vCPUs, with and without init_on_alloc): ratio tables in
+#                   build/bench/results.txt (BENCH_ARGS="--rounds N --scale P")
 #   make clean      remove what the builds made
 #
-# run, check and lint install what they need (scripts/setup.sh).
+# run, check, lint and bench install what they need (scripts/setup.sh).
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -52,4 +55,7 @@ check:
 lint:
 	scripts/check.sh lint
 
-.PHONY: all modules install dkms-install dkms-remove clean run check lint
+bench:
+	scripts/bench.sh $(BENCH_ARGS)
+
+.PHONY: all modules install dkms-install dkms-remove clean run check lint bench

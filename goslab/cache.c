@@ -548,7 +548,7 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 	struct goslab_cache *c;
 	enum goslab_zone zone = GOSLAB_ZONE_NORMAL;
 	struct goslab_heap *h;
-	int nid, cpu;
+	int nid;
 
 	if (flags & SLAB_CACHE_DMA)
 		zone = GOSLAB_ZONE_DMA;
@@ -571,8 +571,6 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 	c->cpu = alloc_percpu(struct goslab_mcache);
 	if (!c->cpu)
 		goto err_free;
-	for_each_possible_cpu(cpu)
-		spin_lock_init(&per_cpu_ptr(c->cpu, cpu)->lock);
 	for_each_node_state(nid, N_MEMORY) {
 		h = goslab_heap_get_own(nid, zone);
 		if (!h)
@@ -656,19 +654,18 @@ out:
 }
 EXPORT_SYMBOL_GPL(goslab_cache_create);
 
-/* Drain every CPU and sweep every central; count what stays. */
+/*
+ * Drain every CPU and sweep every central; count what stays. Exact when the
+ * caller holds cpus_read_lock() (taken before goslab_caches_mutex, as
+ * goslab_cpu_dead() does); without it, a CPU going down at this moment may
+ * keep its span until its hotplug callback.
+ */
 static unsigned long cache_flush(struct goslab_cache *c)
 {
 	unsigned long left = 0, flags;
-	int cpu, nid;
+	int nid;
 
-	/*
-	 * No cpus_read_lock(): a drain takes the CPU's mcache lock, which
-	 * works for offline CPUs too, and goslab_cpu_dead() runs under the
-	 * hotplug lock and takes goslab_caches_mutex, which callers hold.
-	 */
-	for_each_possible_cpu(cpu)
-		goslab_mcache_drain_cpu(c, cpu);
+	goslab_mcache_drain_all(c);
 	for_each_node(nid) {
 		struct goslab_central *cen = c->centrals[nid];
 
@@ -743,11 +740,13 @@ void goslab_cache_destroy(struct goslab_cache *cache)
 	might_sleep();
 	if (cache->flags & SLAB_TYPESAFE_BY_RCU)
 		rcu_barrier();
+	cpus_read_lock();
 	mutex_lock(&goslab_caches_mutex);
 	if (cache_flush(cache)) {
 		live = cache_live(cache);
 		cache->dead = true;
 		mutex_unlock(&goslab_caches_mutex);
+		cpus_read_unlock();
 		pr_err("cache '%s' destroyed with %lu objects still allocated; its memory is kept\n",
 		       cache->name, live);
 		goslab_report(GOSLAB_BAD_DESTROY_LIVE, cache->name, NULL,
@@ -756,6 +755,7 @@ void goslab_cache_destroy(struct goslab_cache *cache)
 	}
 	list_del(&cache->list);
 	mutex_unlock(&goslab_caches_mutex);
+	cpus_read_unlock();
 	/* Spans of a TYPESAFE_BY_RCU cache go back after a grace period. */
 	rcu_barrier();
 	cache_free(cache);
@@ -784,6 +784,7 @@ void goslab_caches_exit(void)
 {
 	struct goslab_cache *c, *tmp;
 
+	cpus_read_lock();
 	mutex_lock(&goslab_caches_mutex);
 	list_for_each_entry_safe(c, tmp, &goslab_caches, list) {
 		if (!c->dead)
@@ -797,6 +798,7 @@ void goslab_caches_exit(void)
 		cache_free(c);
 	}
 	mutex_unlock(&goslab_caches_mutex);
+	cpus_read_unlock();
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)

@@ -405,12 +405,13 @@ extern const char *const goslab_stat_names[GOSLAB_NR_STATS];
 
 /**
  * struct goslab_mcache - Go's mcache, per CPU and per cache
- * @lock: guards @span and the span's owner fields; interrupts off.
  * @span: current span, GOSLAB_SPAN_CACHED, or NULL.
  * @stat: counters; bumped with this_cpu ops.
+ *
+ * Only its own CPU reads or writes @span, with interrupts off (see
+ * mcache.c); a CPU that is gone is drained by the hotplug callback.
  */
 struct goslab_mcache {
-	spinlock_t lock;		/* @span and its owner fields, irqs off */
 	struct goslab_span *span;
 	unsigned long stat[GOSLAB_NR_STATS];
 };
@@ -494,6 +495,7 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 			    void *obj, unsigned long caller);
 void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s);
 void goslab_mcache_drain_cpu(struct goslab_cache *c, int cpu);
+void goslab_mcache_drain_all(struct goslab_cache *c);
 void goslab_caches_exit(void);
 void *goslab_mcache_alloc(struct goslab_cache *c, gfp_t gfp);
 size_t goslab_mcache_alloc_bulk(struct goslab_cache *c, size_t nr,

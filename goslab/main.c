@@ -6,16 +6,18 @@
  * Lock order, outermost first (every lock is taken with interrupts off,
  * because every path may run in hardirq context with GFP_ATOMIC):
  *
- *   goslab_caches_mutex	cache list (process context only)
- *     mcache->lock		a CPU's current span of one cache
+ *   cpus_read_lock()		CPU hotplug (cache destruction, module exit)
+ *     goslab_caches_mutex	cache list (process context only)
  *       central->lock		a cache's span lists on one node
  *         heap pcache->lock	a CPU's cached pages of one heap
  *           heap->lock		a heap's chunks, bitmaps and summaries
  *             fixalloc->lock	metadata free lists
  *   stack_large_lock		free large stacks; nests only heap locks
  *
- * A span is owned by whoever holds the mcache lock of the CPU caching it,
- * or the central lock of the list it is on: only the owner changes its
+ * A CPU's mcache has no lock: only that CPU touches it, with interrupts
+ * off, and other CPUs drain it through an IPI (mcache.c). A span is owned
+ * by the CPU caching it, or by whoever holds the central lock of the list
+ * it is on: only the owner changes its
  * freeindex, allocCache, allocBits and alloc_count. Frees from any CPU
  * set bits in free_bits with atomic bit operations and take no lock,
  * except the central lock on a span's list changes (see mcentral.c).

@@ -5,11 +5,14 @@
  * Go keeps one mcache per P with a current span per size class; goslab
  * keeps, per cache, one struct goslab_mcache per CPU with that cache's
  * current span. The fast path takes the next slot from the span's 64-bit
- * allocCache with count-trailing-zeros and touches only this CPU's data:
- * its mcache lock, which is never contended except by a drain.
+ * allocCache with count-trailing-zeros and touches only this CPU's data.
  *
- * The mcache lock is taken with interrupts off, so the fast path is safe
- * against preemption, migration and interrupt handlers that allocate.
+ * Only its own CPU touches an mcache, with interrupts off: that makes the
+ * fast path safe against preemption, migration and interrupt handlers
+ * that allocate, with no lock and no atomic operation. Other CPUs drain an
+ * mcache by asking its CPU to (an IPI, which waits for interrupts to be on
+ * again); the mcache of a CPU that is gone is drained by the hotplug
+ * callback, when nothing else can run on that CPU.
  */
 #include "internal.h"
 
@@ -69,15 +72,13 @@ void *goslab_mcache_alloc(struct goslab_cache *cache, gfp_t gfp)
 
 	local_irq_save(flags);
 	mc = this_cpu_ptr(cache->cpu);
-	spin_lock(&mc->lock);
 	s = mc->span;
 	if (likely(s)) {
 		idx = goslab_span_next_free_fast(s);
 		if (likely(idx >= 0)) {
 			obj = goslab_span_obj(s, idx);
-			spin_unlock(&mc->lock);
+			__this_cpu_inc(cache->cpu->stat[GOSLAB_ALLOC_FAST]);
 			local_irq_restore(flags);
-			goslab_stat(cache, GOSLAB_ALLOC_FAST);
 			return obj;
 		}
 	}
@@ -88,7 +89,6 @@ void *goslab_mcache_alloc(struct goslab_cache *cache, gfp_t gfp)
 	}
 
 	/* Refill: the heap may have to grow, which may sleep. */
-	spin_unlock(&mc->lock);
 	local_irq_restore(flags);
 	fresh = goslab_central_cache_span(local_central(cache), gfp);
 	if (!fresh)
@@ -97,7 +97,6 @@ void *goslab_mcache_alloc(struct goslab_cache *cache, gfp_t gfp)
 
 	local_irq_save(flags);
 	mc = this_cpu_ptr(cache->cpu);
-	spin_lock(&mc->lock);
 	/* An interrupt or another task may have refilled this CPU meanwhile. */
 	idx = mcache_next_slot(cache, mc);
 	if (idx < 0) {
@@ -108,7 +107,6 @@ void *goslab_mcache_alloc(struct goslab_cache *cache, gfp_t gfp)
 got:
 	s = mc->span;
 	obj = goslab_span_obj(s, idx);
-	spin_unlock(&mc->lock);
 	local_irq_restore(flags);
 	if (fresh)
 		goslab_central_uncache_span(fresh->central, fresh);
@@ -137,7 +135,6 @@ size_t goslab_mcache_alloc_bulk(struct goslab_cache *cache, size_t nr,
 
 	local_irq_save(flags);
 	mc = this_cpu_ptr(cache->cpu);
-	spin_lock(&mc->lock);
 	s = mc->span;
 	while (s && n < nr) {
 		idx = goslab_span_next_free_fast(s);
@@ -148,29 +145,64 @@ size_t goslab_mcache_alloc_bulk(struct goslab_cache *cache, size_t nr,
 		}
 		objs[n++] = goslab_span_obj(s, idx);
 	}
-	spin_unlock(&mc->lock);
+	__this_cpu_add(cache->cpu->stat[GOSLAB_ALLOC_FAST], n);
 	local_irq_restore(flags);
-	goslab_stat_add(cache, GOSLAB_ALLOC_FAST, n);
 	return n;
+}
+
+/* Hand this CPU's span of @info (a cache) back to its central. */
+static void mcache_drain_this_cpu(void *info)
+{
+	struct goslab_cache *cache = info;
+	struct goslab_mcache *mc;
+	struct goslab_span *s;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	mc = this_cpu_ptr(cache->cpu);
+	s = mc->span;
+	mc->span = NULL;
+	local_irq_restore(flags);
+	if (s)
+		goslab_central_uncache_span(s->central, s);
 }
 
 /**
  * goslab_mcache_drain_cpu() - hand a CPU's span back to its central
  * @cache: cache
- * @cpu: any CPU, online or not
+ * @cpu: an online CPU (asked through an IPI, or run here if it is this
+ *	one), or a CPU that is gone (the hotplug callback's case)
+ *
+ * Context: process context, interrupts on.
  */
 void goslab_mcache_drain_cpu(struct goslab_cache *cache, int cpu)
 {
 	struct goslab_mcache *mc = per_cpu_ptr(cache->cpu, cpu);
 	struct goslab_span *s;
-	unsigned long flags;
 
-	spin_lock_irqsave(&mc->lock, flags);
+	if (!smp_call_function_single(cpu, mcache_drain_this_cpu, cache, 1))
+		return;
+	/* Offline: nothing runs there, and hotplug is not under way. */
 	s = mc->span;
 	mc->span = NULL;
-	spin_unlock_irqrestore(&mc->lock, flags);
 	if (s)
 		goslab_central_uncache_span(s->central, s);
+}
+
+/**
+ * goslab_mcache_drain_all() - hand every online CPU's span back
+ * @cache: cache
+ *
+ * CPUs that are offline were drained when they went down; with the
+ * hotplug lock held (cpus_read_lock()) that covers every CPU, without it a
+ * CPU going down at the same time keeps its span until its hotplug
+ * callback runs.
+ *
+ * Context: process context, interrupts on.
+ */
+void goslab_mcache_drain_all(struct goslab_cache *cache)
+{
+	on_each_cpu(mcache_drain_this_cpu, cache, 1);
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)

@@ -79,7 +79,7 @@ unsigned int goslab_span_next_free(struct goslab_span *s)
 
 /**
  * goslab_span_sweep() - fold the frees recorded since the last sweep
- * @s: span; the caller owns it (its CPU's mcache lock, or central->lock)
+ * @s: span; the caller owns it (its CPU's mcache, or central->lock)
  *
  * Go's sweep swaps gcmarkBits in as allocBits; goslab computes the same
  * thing from explicit frees: a slot is allocated after the sweep if it was

@@ -19,6 +19,20 @@ stock_612_version() {
 	cat "$GOSLAB_CACHE/setup.stamp"
 }
 
+# stock_image VERSION: a bootable image of a stock kernel. One that a normal
+# user cannot read is copied once into the cache.
+stock_image() {
+	local v=$1
+	if [ -r "/boot/vmlinuz-$v" ]; then
+		echo "/boot/vmlinuz-$v"
+		return
+	fi
+	if [ ! -r "$GOSLAB_CACHE/vmlinuz-$v" ]; then
+		sudo install -m 0644 "/boot/vmlinuz-$v" "$GOSLAB_CACHE/vmlinuz-$v" >&2
+	fi
+	echo "$GOSLAB_CACHE/vmlinuz-$v"
+}
+
 # The debug kernel's tree, built on first use (prints progress on stderr).
 debug_kernel_tree() {
 	"$GOSLAB_ROOT/scripts/kernel/build-debug-kernel.sh"

@@ -23,13 +23,7 @@ logs=$GOSLAB_ROOT/build/logs
 mkdir -p "$logs"
 scripts/setup.sh
 v=$(stock_612_version)
-image=/boot/vmlinuz-$v
-if [ ! -r "$image" ]; then
-	# Some systems keep kernel images readable by root only.
-	[ -r "$GOSLAB_CACHE/vmlinuz-$v" ] ||
-		sudo install -m 0644 "$image" "$GOSLAB_CACHE/vmlinuz-$v"
-	image=$GOSLAB_CACHE/vmlinuz-$v
-fi
+image=$(stock_image "$v")
 
 echo "run: building goslab for $v"
 if ! build_modules 6.12 "/lib/modules/$v/build" "$logs/build-6.12.log"; then
