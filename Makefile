@@ -3,6 +3,10 @@
 #
 #   make            build the modules for KDIR (default: the running kernel)
 #   make install    install them into /lib/modules/<kernel>/updates
+#   make dkms-install  register the sources with DKMS, build and install for
+#                   KVER (default: the running kernel); DKMS then rebuilds
+#                   goslab for every kernel installed later
+#   make dkms-remove   take goslab out of DKMS again
 #   make run        boot Debian's 6.12 kernel in QEMU with goslab loaded and
 #                   print its statistics
 #   make check      every test: style, builds for 6.1, 6.12 and a debug
@@ -15,7 +19,10 @@
 #
 # run, check, lint and bench install what they need (scripts/setup.sh).
 
-KDIR ?= /lib/modules/$(shell uname -r)/build
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+DKMS_NAME := goslab
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
 all: modules
 
@@ -24,6 +31,16 @@ modules:
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+
+# dkms add copies the tree into /usr/src/goslab-<version>.
+dkms-install:
+	dkms add $(CURDIR)
+	dkms build -m $(DKMS_NAME) -v $(DKMS_VERSION) -k $(KVER)
+	dkms install -m $(DKMS_NAME) -v $(DKMS_VERSION) -k $(KVER)
+
+dkms-remove:
+	dkms remove -m $(DKMS_NAME) -v $(DKMS_VERSION) --all
 
 clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
@@ -41,4 +58,4 @@ lint:
 bench:
 	scripts/bench.sh $(BENCH_ARGS)
 
-.PHONY: all modules install clean run check lint bench
+.PHONY: all modules install dkms-install dkms-remove clean run check lint bench

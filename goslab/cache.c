@@ -177,6 +177,7 @@ void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t req,
 		memset(obj, 0, c ? c->size : slot);
 	kasan_alloc(obj, req, slot);
 	kmemleak_alloc(obj, req, 1, gfp);
+	goslab_stats_alloc(c, obj, req, slot, gfp, caller);
 }
 
 /**
@@ -344,24 +345,25 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 
 	if (!span_holds_objects(s)) {
 		goslab_kasan_bad_free(obj);
-		goslab_report(GOSLAB_BAD_DOUBLE_FREE, c->name, obj, caller);
+		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
 		return;
 	}
 	if (s->cache != c) {
-		goslab_report(GOSLAB_BAD_WRONG_CACHE, c->name, obj, caller);
+		goslab_refuse_free(c, GOSLAB_BAD_WRONG_CACHE, obj, caller);
 		return;
 	}
 	idx = goslab_span_obj_index(s, obj);
 	if (idx < 0) {
-		goslab_report(idx == -EINVAL ? GOSLAB_BAD_INTERIOR :
-			      GOSLAB_BAD_NOT_OURS, c->name, obj, caller);
+		goslab_refuse_free(c, idx == -EINVAL ? GOSLAB_BAD_INTERIOR :
+				   GOSLAB_BAD_NOT_OURS, obj, caller);
 		return;
 	}
 	if (!goslab_span_obj_live(s, idx)) {
 		goslab_kasan_bad_free(obj);
-		goslab_report(GOSLAB_BAD_DOUBLE_FREE, c->name, obj, caller);
+		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
 		return;
 	}
+	goslab_stats_free_small(c, s, idx, obj, caller);
 	/* goslab's own checks and fills below read and write the whole slot. */
 	goslab_kasan_unpoison(obj, c->elemsize);
 	if ((c->flags & SLAB_RED_ZONE) && !redzone_intact(c, obj)) {
@@ -379,7 +381,7 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 		goslab_kasan_poison(obj, c->elemsize, GOSLAB_KASAN_FREE);
 	if (test_and_set_bit(idx, s->free_bits)) {
 		/* Lost a race with another free of the same object. */
-		goslab_report(GOSLAB_BAD_DOUBLE_FREE, c->name, obj, caller);
+		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
 		return;
 	}
 	n = atomic_inc_return(&s->pending);
@@ -409,7 +411,7 @@ void goslab_cache_free(struct goslab_cache *cache, void *obj)
 		return;
 	s = goslab_span_of(obj);
 	if (unlikely(!s)) {
-		goslab_report(GOSLAB_BAD_NOT_OURS, cache->name, obj, _RET_IP_);
+		goslab_refuse_free(cache, GOSLAB_BAD_NOT_OURS, obj, _RET_IP_);
 		return;
 	}
 	goslab_cache_free_span(cache, s, obj, _RET_IP_);
@@ -432,8 +434,8 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 			continue;
 		s = goslab_span_of(objs[i]);
 		if (!s)
-			goslab_report(GOSLAB_BAD_NOT_OURS, cache->name, objs[i],
-				      _RET_IP_);
+			goslab_refuse_free(cache, GOSLAB_BAD_NOT_OURS, objs[i],
+					   _RET_IP_);
 		else
 			goslab_cache_free_span(cache, s, objs[i], _RET_IP_);
 	}

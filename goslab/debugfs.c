@@ -7,6 +7,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
+#include <linux/math64.h>
 
 #include "internal.h"
 
@@ -88,6 +89,9 @@ static int summary_show(struct seq_file *m, void *v)
 	seq_printf(m, "size_classes: %d\n", GOSLAB_NUM_CLASSES - 1);
 	seq_printf(m, "chunk_pages: %u\n", GOSLAB_CHUNK_PAGES);
 	seq_printf(m, "retain_percent: %u\n", goslab_retain_percent);
+	seq_printf(m, "track_waste: %d\n", goslab_waste_tracking());
+	seq_printf(m, "waste_untracked_spans: %lu\n", goslab_waste_untracked());
+	goslab_profile_summary(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(summary);
@@ -130,7 +134,7 @@ static int caches_show(struct seq_file *m, void *v)
 	struct goslab_cache *c;
 	int i;
 
-	seq_puts(m, "name objsize size slot pages_per_span objs_per_span spans pages inuse total");
+	seq_puts(m, "name objsize size slot pages_per_span objs_per_span spans pages inuse total released_pages");
 	for (i = 0; i < GOSLAB_NR_STATS; i++)
 		seq_printf(m, " %s", goslab_stat_names[i]);
 	seq_puts(m, "\n");
@@ -138,11 +142,12 @@ static int caches_show(struct seq_file *m, void *v)
 	list_for_each_entry(c, &goslab_caches, list) {
 		unsigned long spans = cache_spans(c);
 
-		seq_printf(m, "%s%s %u %u %u %u %u %lu %lu %lu %lu",
+		seq_printf(m, "%s%s %u %u %u %u %u %lu %lu %lu %lu %lu",
 			   c->name, c->dead ? "(dead)" : "", c->object_size,
 			   c->size, c->elemsize, c->npages, c->nelems, spans,
 			   spans * c->npages, cache_inuse(c),
-			   spans * c->nelems);
+			   spans * c->nelems,
+			   cache_stat(c, GOSLAB_SPAN_RELEASE) * c->npages);
 		for (i = 0; i < GOSLAB_NR_STATS; i++)
 			seq_printf(m, " %lu", cache_stat(c, i));
 		seq_puts(m, "\n");
@@ -158,12 +163,13 @@ static int classes_show(struct seq_file *m, void *v)
 {
 	unsigned int cls;
 
-	seq_puts(m, "class size pages objects tail_waste max_waste_pct spans inuse\n");
+	seq_puts(m, "class size pages objects tail_waste max_waste_pct spans inuse live_objs live_req_bytes live_waste_bytes live_waste_pct\n");
 	for (cls = 1; cls < GOSLAB_NUM_CLASSES; cls++) {
 		const struct goslab_class *k = &goslab_classes[cls];
+		unsigned long spans = 0, inuse = 0, waste, pct;
 		struct goslab_cache *c;
-		unsigned long spans = 0, inuse = 0;
 		enum goslab_zone z;
+		long objs, req;
 
 		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
 			c = goslab_kmalloc_caches[z][cls];
@@ -172,10 +178,14 @@ static int classes_show(struct seq_file *m, void *v)
 			spans += cache_spans(c);
 			inuse += cache_inuse(c);
 		}
-		seq_printf(m, "%u %u %u %u %u %u.%02u %lu %lu\n", cls, k->size,
-			   k->npages, k->nobjs, k->tail_waste,
+		goslab_waste_read(cls, &objs, &req);
+		/* A snapshot may catch a free's two counters half done. */
+		waste = objs * k->size > req ? objs * k->size - req : 0;
+		pct = objs ? div64_u64((u64)waste * 10000, (u64)objs * k->size) : 0;
+		seq_printf(m, "%u %u %u %u %u %u.%02u %lu %lu %ld %ld %lu %lu.%02lu\n",
+			   cls, k->size, k->npages, k->nobjs, k->tail_waste,
 			   k->max_waste / 100, k->max_waste % 100, spans,
-			   inuse);
+			   inuse, objs, req, waste, pct / 100, pct % 100);
 	}
 	return 0;
 }
@@ -222,6 +232,15 @@ static int refused_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(refused);
 
+/* === profile: the heap profile by call site (profile.c) === */
+
+static int profile_show(struct seq_file *m, void *v)
+{
+	goslab_profile_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(profile);
+
 /* === scavenge: write anything to give every free page back === */
 
 static unsigned long last_scavenge;
@@ -262,6 +281,8 @@ int goslab_debugfs_init(void)
 	debugfs_create_file("classes", 0444, goslab_dir, NULL, &classes_fops);
 	debugfs_create_file("cpus", 0444, goslab_dir, NULL, &cpus_fops);
 	debugfs_create_file("refused", 0444, goslab_dir, NULL, &refused_fops);
+	/* Call sites are symbols of the running kernel: root only. */
+	debugfs_create_file("profile", 0400, goslab_dir, NULL, &profile_fops);
 	debugfs_create_file("scavenge", 0644, goslab_dir, NULL,
 			    &scavenge_fops);
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS

@@ -271,6 +271,8 @@ enum goslab_span_state {
  * @chunk: chunk the pages are in.
  * @size: requested size of a large object or stack.
  * @rcu: to delay the release of SLAB_TYPESAFE_BY_RCU spans.
+ * @reqsize: size each object asked for, 0 if not recorded, for the live
+ *	waste of kmalloc caches; NULL if not recorded (see stats.c).
  * @alloc_bits: set = slot allocated as of the last sweep; owner writes,
  *	frees read.
  * @free_bits: set = slot freed since the last sweep; set atomically by frees,
@@ -299,6 +301,7 @@ struct goslab_span {
 	struct goslab_chunk *chunk;
 	size_t size;
 	struct rcu_head rcu;
+	u16 *reqsize;
 	unsigned long alloc_bits[GOSLAB_SPAN_WORDS];
 	unsigned long free_bits[GOSLAB_SPAN_WORDS];
 };
@@ -394,6 +397,7 @@ enum goslab_stat {
 	GOSLAB_SPAN_NEW,	/* spans taken from the heap */
 	GOSLAB_SPAN_RELEASE,	/* empty spans given back to the heap */
 	GOSLAB_ALLOC_FAIL,	/* allocations that returned NULL */
+	GOSLAB_FREE_REFUSED,	/* frees naming this cache that were refused */
 	GOSLAB_NR_STATS,
 };
 
@@ -570,5 +574,7 @@ void goslab_report(enum goslab_bad what, const char *cache, const void *p,
 
 int goslab_debugfs_init(void);
 void goslab_debugfs_exit(void);
+
+#include "stats.h"
 
 #endif /* _GOSLAB_INTERNAL_H */

@@ -88,6 +88,7 @@ void goslab_large_free(struct goslab_span *s, const void *p,
 		goslab_report(GOSLAB_BAD_DOUBLE_FREE, NULL, p, caller);
 		return;
 	}
+	goslab_stats_free(p, s->elemsize, "large", caller);
 	goslab_obj_free_hook(s->base, s->elemsize, want_init_on_free());
 	atomic_long_dec(&s->heap->large);
 	goslab_span_free(s);

@@ -40,6 +40,7 @@ const char *const goslab_stat_names[GOSLAB_NR_STATS] = {
 	[GOSLAB_SPAN_NEW] = "span_new",
 	[GOSLAB_SPAN_RELEASE] = "span_release",
 	[GOSLAB_ALLOC_FAIL] = "alloc_fail",
+	[GOSLAB_FREE_REFUSED] = "free_refused",
 };
 
 static_assert(ARRAY_SIZE(goslab_stat_names) == GOSLAB_NR_STATS);
@@ -128,12 +129,17 @@ static int __init goslab_init(void)
 	err = goslab_scavenger_init();
 	if (err)
 		goto err_cpuhp;
+	err = goslab_stats_init();
+	if (err)
+		goto err_scavenger;
 	goslab_debugfs_init();
 	pr_info("ready: %d size classes, %u-page chunks, %d nodes\n",
 		GOSLAB_NUM_CLASSES - 1, GOSLAB_CHUNK_PAGES,
 		num_node_state(N_MEMORY));
 	return 0;
 
+err_scavenger:
+	goslab_scavenger_exit();
 err_cpuhp:
 	cpuhp_remove_state_nocalls(goslab_cpuhp_state);
 err_stack:
@@ -155,6 +161,7 @@ static void __exit goslab_exit(void)
 	goslab_kmalloc_exit();
 	goslab_caches_exit();
 	goslab_heaps_exit();
+	goslab_stats_exit();
 	/* Only objects still live at unload (reported above) may keep pages. */
 	left = atomic_long_read(&goslab_buddy_pages);
 	if (WARN(left, "goslab: %ld pages not returned to the buddy allocator at unload\n",

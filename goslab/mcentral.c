@@ -56,6 +56,7 @@ static void span_release_rcu(struct rcu_head *head)
 static void span_release(struct goslab_central *c, struct goslab_span *s)
 {
 	goslab_stat(c->cache, GOSLAB_SPAN_RELEASE);
+	goslab_waste_span_release(s);
 	/* Type-stable memory: readers may look at it until a grace period. */
 	if (c->cache->flags & SLAB_TYPESAFE_BY_RCU) {
 		call_rcu(&s->rcu, span_release_rcu);
@@ -130,6 +131,7 @@ static struct goslab_span *central_grow(struct goslab_central *c, gfp_t gfp)
 	goslab_span_init_objects(s, cache->elemsize, cache->nelems,
 				 cache->divmul);
 	goslab_span_prepare(cache, s);
+	goslab_waste_span_init(cache, s, gfp);
 	goslab_stat(cache, GOSLAB_SPAN_NEW);
 	spin_lock_irqsave(&c->lock, flags);
 	c->nspans++;

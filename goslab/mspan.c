@@ -34,6 +34,7 @@ void goslab_span_init_objects(struct goslab_span *s, u32 elemsize,
 	s->alloc_count = 0;
 	s->alloc_cache = ~0ULL;
 	atomic_set(&s->pending, 0);
+	s->reqsize = NULL;
 	bitmap_zero(s->alloc_bits, GOSLAB_MAX_OBJS_PER_SPAN);
 	bitmap_zero(s->free_bits, GOSLAB_MAX_OBJS_PER_SPAN);
 }

@@ -129,6 +129,7 @@ void goslab_stack_free(void *p, unsigned int size)
 		goslab_report(GOSLAB_BAD_DOUBLE_FREE, "stack", p, _RET_IP_);
 		return;
 	}
+	goslab_stats_free(p, size, "large", _RET_IP_);
 	goslab_obj_free_hook(p, size, want_init_on_free());
 	WRITE_ONCE(s->state, GOSLAB_SPAN_STACK_FREE);
 	list_add(&s->list, &stack_large[ilog2(s->npages)]);

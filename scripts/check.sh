@@ -173,6 +173,17 @@ else
 	fail shellcheck "problems in the scripts" "$(head -n 40 <<<"$out")"
 fi
 
+# goslabinfo and goslab-plot on the committed debugfs snapshot.
+if [ -z "$want_lint" ]; then
+	:
+elif [ ! -d tests/data/debugfs-snapshot ]; then
+	skip tools "no snapshot in tests/data/debugfs-snapshot"
+else
+	rm -rf build/tools/data
+	tally < <(python3 tests/tools/goslab_tools_test.py --name "tools data" \
+		tests/data/debugfs-snapshot build/tools/data 2>&1 || true)
+fi
+
 [ -n "$want_build" ] || summary
 
 # --- c. builds --------------------------------------------------------------
@@ -196,6 +207,37 @@ for k in 6.1 6.12 debug; do
 	fi
 done
 
+# dkms add and build, as a distribution would, in trees under build/dkms
+# only: nothing is installed and no signing key is made (sign_file).
+dkms_build() {
+	local k=$1 v=$2 t=$GOSLAB_ROOT/build/dkms/$1
+	local ver
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+	rm -rf "$t"
+	mkdir -p "$t/src/goslab-$ver" "$t/tree" "$t/install"
+	rsync -a --exclude=/build/ --exclude=/.git/ --filter=':- .gitignore' \
+		"$GOSLAB_ROOT/" "$t/src/goslab-$ver/"
+	local dk=(dkms --dkmstree "$t/tree" --sourcetree "$t/src" --installtree "$t/install")
+	if ! sign_file=/nonexistent "${dk[@]}" add -m goslab -v "$ver" >"$logs/dkms-$k.log" 2>&1 ||
+	   ! sign_file=/nonexistent "${dk[@]}" build -m goslab -v "$ver" -k "$v" >>"$logs/dkms-$k.log" 2>&1; then
+		cat "$t/tree/goslab/$ver/build/make.log" >>"$logs/dkms-$k.log" 2>/dev/null
+		fail "dkms $k" "dkms build failed (log: $logs/dkms-$k.log)" "$(tail -n 20 "$logs/dkms-$k.log")"
+	elif ! find "$t/tree/goslab/$ver/$v" -name 'goslab.ko*' | grep -q .; then
+		fail "dkms $k" "dkms build made no goslab.ko (log: $logs/dkms-$k.log)"
+	else
+		pass "dkms $k"
+	fi
+}
+
+if ! command -v dkms >/dev/null; then
+	skip dkms "dkms not installed"
+elif [ ! -f dkms.conf ]; then
+	skip dkms "no dkms.conf"
+else
+	dkms_build 6.1 "$v61"
+	dkms_build 6.12 "$v612"
+fi
+
 [ -n "$want_vm" ] || summary
 
 # --- d. VM runs -------------------------------------------------------------
@@ -215,6 +257,14 @@ vm() {
 		--rc "$rc" --timeout "$limit" "$@" || true)
 	if [ "$rc" != 0 ] && [ -s "$logs/vm-$k.err" ]; then
 		sed 's/^/    /' "$logs/vm-$k.err"
+	fi
+	# The statistics kselftest printed a debugfs snapshot: test the tools on it.
+	if grep -q '^# goslab-snapshot end' "$logs/vm-$k.log"; then
+		rm -rf "build/tools/$k"
+		tally < <(python3 tests/tools/goslab_tools_test.py --name "vm $k tools" \
+			"$logs/vm-$k.log" "build/tools/$k" 2>&1 || true)
+	else
+		skip "vm $k tools" "no debugfs snapshot on the console"
 	fi
 	echo "     (vm $k: $((SECONDS - start)) s)"
 }

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Tests of scripts/goslabinfo and scripts/goslab-plot on a saved debugfs
+snapshot (a directory, or a console log holding one: see stats_test.sh).
+
+usage: goslab_tools_test.py [--name PREFIX] SNAPSHOT WORKDIR
+
+Prints one result line per check ("ok   PREFIX what" or "FAIL PREFIX what:
+why") as scripts/check.sh does, and exits 1 if any failed.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+INFO = os.path.join(ROOT, 'scripts', 'goslabinfo')
+PLOT = os.path.join(ROOT, 'scripts', 'goslab-plot')
+
+failed = 0
+
+
+def result(ok, what, why=''):
+    global failed
+    if ok:
+        print('ok   %s' % what)
+    else:
+        failed += 1
+        print('FAIL %s: %s' % (what, why))
+
+
+def run(*args):
+    r = subprocess.run(list(args), capture_output=True, text=True, timeout=120)
+    return r.returncode, r.stdout, r.stderr
+
+
+def table_after_summary(out):
+    """The first table of goslabinfo's output: after the first blank line."""
+    lines = out.split('\n\n', 1)[1].splitlines() if '\n\n' in out else []
+    lines = [l for l in lines if l.strip()]
+    if not lines:
+        return [], []
+    head = lines[0].split()
+    rows = []
+    for l in lines[1:]:
+        if not l.strip():
+            break
+        rows.append(dict(zip(head, l.split())))
+    return head, rows
+
+
+def debugfs_caches(d):
+    with open(os.path.join(d, 'caches')) as f:
+        lines = f.read().splitlines()
+    head = lines[0].split()
+    return {r[0]: dict(zip(head, r)) for r in (l.split() for l in lines[1:]) if r}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--name', default='tools')
+    p.add_argument('snapshot')
+    p.add_argument('work')
+    a = p.parse_args()
+    n = a.name
+    os.makedirs(a.work, exist_ok=True)
+
+    snap = a.snapshot
+    if os.path.isfile(snap):
+        d = os.path.join(a.work, 'snapshot')
+        rc, out, err = run(sys.executable, INFO, '--extract', snap, d)
+        result(rc == 0 and os.path.isfile(os.path.join(d, 'caches')),
+               n + ' goslabinfo --extract', (err or out).strip())
+        if rc:
+            return 1
+        snap = d
+    want = debugfs_caches(snap)
+
+    # The cache table parses back, sorted, and agrees with the debugfs file.
+    for col in ('pages', 'inuse', 'alloc'):
+        rc, out, err = run(sys.executable, INFO, '-d', snap, '-s', col)
+        head, rows = table_after_summary(out)
+        why = ''
+        if rc:
+            why = 'exit %d: %s' % (rc, err.strip())
+        elif not rows or head[0] != 'name':
+            why = 'no cache table in the output'
+        else:
+            vals = [float(r[col]) for r in rows]
+            if vals != sorted(vals, reverse=True):
+                why = 'not sorted by %s' % col
+            for r in rows:
+                w = want.get(r['name'])
+                if not w:
+                    why = 'cache %s is not in the snapshot' % r['name']
+                elif (int(r['inuse']) != int(w['inuse']) or
+                      int(r['pages']) != int(w['pages']) or
+                      int(r['alloc']) != int(w['alloc_fast']) + int(w['alloc_slow']) or
+                      int(r['refused']) != int(w.get('free_refused', 0))):
+                    why = 'row %s disagrees with the snapshot' % r['name']
+        result(not why, '%s goslabinfo -s %s: table parses back' % (n, col), why)
+
+    rc, out, err = run(sys.executable, INFO, '-d', snap, '-s', 'inuse', '-n', '3', '-r')
+    _, rows = table_after_summary(out)
+    result(rc == 0 and len(rows) == 3 and
+           [int(r['inuse']) for r in rows] == sorted(int(r['inuse']) for r in rows),
+           n + ' goslabinfo -n 3 -r', err.strip() or 'wrong rows')
+
+    rc, out, err = run(sys.executable, INFO, '-d', snap, '--summary')
+    result(rc == 0 and out.startswith('Pages held') and '\n\n' not in out,
+           n + ' goslabinfo --summary', err.strip() or out[:200])
+
+    rc, out, err = run(sys.executable, INFO, '-d', snap, '--all')
+    ok = rc == 0 and all(h in out for h in ('live_waste_pct', 'est_live_bytes',
+                                             'large_objects', 'alloc_fast'))
+    result(ok, n + ' goslabinfo --all shows every table', err.strip() or 'a table is missing')
+
+    rc, out, err = run(sys.executable, INFO, '-d', snap, '-w', '0.1', '--count', '2')
+    result(rc == 0 and out.count('goslabinfo ') == 2 and out.count('Pages held') == 2,
+           n + ' goslabinfo -w refreshes', err.strip() or 'not two refreshes')
+
+    rc, out, err = run(sys.executable, INFO, '-d', snap, '-s', 'nosuchcolumn')
+    result(rc == 2, n + ' goslabinfo refuses an unknown column', 'exit %d' % rc)
+
+    # Charts: PNG files, not empty.
+    bench = os.path.join(a.work, 'bench.txt')
+    with open(bench, 'w') as f:
+        f.write('# example ratios, the format goslab-plot --bench reads\n'
+                'name ratio\nbulk1 0.90\nbulk16 0.80\nkmalloc-256 1.05\n')
+    out_dir = os.path.join(a.work, 'png')
+    rc, out, err = run(sys.executable, PLOT, '-d', snap, '-o', out_dir, '--bench', bench)
+    for png in ('waste.png', 'nodes.png', 'bench.png'):
+        f = os.path.join(out_dir, png)
+        ok = os.path.isfile(f) and os.path.getsize(f) > 1000
+        if ok:
+            with open(f, 'rb') as fh:
+                ok = fh.read(8) == b'\x89PNG\r\n\x1a\n'
+        result(rc == 0 and ok, '%s goslab-plot %s' % (n, png),
+               err.strip() or 'missing, empty or not a PNG')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
