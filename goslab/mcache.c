@@ -115,7 +115,7 @@ got:
 }
 
 /**
- * goslab_mcache_alloc_bulk() - up to @nr objects under one lock hold
+ * goslab_mcache_alloc_bulk() - up to @nr objects with interrupts off once
  * @cache: cache
  * @nr: objects wanted
  * @objs: where they go
