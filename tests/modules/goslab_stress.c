@@ -649,7 +649,7 @@ static void hotplug_round(void)
 			return;
 		msleep(hotplug_ms);
 		if (add_cpu(cpu))
-			pr_err("goslab_stress: cpu %u did not come back\n", cpu);
+			pr_err("cpu %u did not come back\n", cpu);
 		else
 			count(C_HOTPLUG);
 		return;
@@ -683,7 +683,7 @@ static int caches_destroy(void)
 		if (!caches[i])
 			continue;
 		if (goslab_cache_shrink(caches[i])) {
-			pr_err("goslab_stress: cache %s still holds spans\n",
+			pr_err("cache %s still holds spans\n",
 			       cache_specs[i].name);
 			lost++;
 		}
@@ -710,7 +710,7 @@ static int stress_run(void)
 	if (err)
 		goto out_caches;
 
-	pr_info("goslab_stress: start duration_ms=%u mix=%#x irq=%d hotplug=%d fail_task=%d cpus=%u nodes=%u\n",
+	pr_info("start duration_ms=%u mix=%#x irq=%d hotplug=%d fail_task=%d cpus=%u nodes=%u\n",
 		duration_ms, mix, irq, hotplug, fail_task, num_online_cpus(),
 		num_online_nodes());
 	atomic_set(&running, 1);
@@ -769,20 +769,20 @@ static int stress_run(void)
 	lost = caches_destroy();
 
 	for (i = 0; i < NR_COUNTERS; i++)
-		pr_info("goslab_stress: %s %ld\n", counter_names[i],
+		pr_info("%s %ld\n", counter_names[i],
 			counter(i));
 	bad = counter(C_BAD_PATTERN) + counter(C_BAD_ZERO) +
 	      counter(C_BAD_NODE) + counter(C_BAD_SIZE) +
 	      counter(C_BAD_BULK) + counter(C_NULL_BAD);
 	if (counter(C_ALLOC) != counter(C_FREE)) {
-		pr_err("goslab_stress: %ld allocated, %ld freed\n",
+		pr_err("%ld allocated, %ld freed\n",
 		       counter(C_ALLOC), counter(C_FREE));
 		bad++;
 	}
 	if (irq && !counter(C_HARDIRQ))
-		pr_warn("goslab_stress: no allocation in hardirq context\n");
+		pr_warn("no allocation in hardirq context\n");
 	err = bad || lost ? -EIO : 0;
-	pr_info("goslab_stress: result %s\n", err ? "FAIL" : "PASS");
+	pr_info("result %s\n", err ? "FAIL" : "PASS");
 	goto out;
 
 out_caches:
@@ -815,7 +815,7 @@ static int pressure_run(void)
 	void *objs[64];
 	int err = 0;
 
-	pr_info("goslab_stress: pressure start\n");
+	pr_info("pressure start\n");
 	for (;;) {
 		struct page *page = alloc_pages(gfp, order);
 
@@ -832,7 +832,7 @@ static int pressure_run(void)
 		if (!(pages % 4096))
 			cond_resched();
 	}
-	pr_info("goslab_stress: pressure took %lu pages (%lu MiB) until the buddy allocator refused\n",
+	pr_info("pressure took %lu pages (%lu MiB) until the buddy allocator refused\n",
 		pages, pages >> (20 - PAGE_SHIFT));
 
 	/* Give back a little, then goslab must still serve. */
@@ -862,7 +862,7 @@ static int pressure_run(void)
 			err = -EIO;
 		goslab_kfree(objs[i]);
 	}
-	pr_info("goslab_stress: pressure served %lu of %zu allocations while memory was short\n",
+	pr_info("pressure served %lu of %zu allocations while memory was short\n",
 		served, ARRAY_SIZE(objs));
 	if (served != ARRAY_SIZE(objs))
 		err = -EIO;
@@ -871,7 +871,7 @@ static int pressure_run(void)
 		list_del(&h->list);
 		__free_pages(virt_to_page(h), h->order);
 	}
-	pr_info("goslab_stress: result %s\n", err ? "FAIL" : "PASS");
+	pr_info("result %s\n", err ? "FAIL" : "PASS");
 	return err;
 }
 
@@ -914,7 +914,7 @@ static int misuse_failed;
 static void check(bool ok, const char *what)
 {
 	if (!ok) {
-		pr_err("goslab_stress: misuse: %s\n", what);
+		pr_err("misuse: %s\n", what);
 		misuse_failed++;
 	}
 }
@@ -942,9 +942,9 @@ static void sound(const char *after)
 		goslab_kfree(objs[i]);
 	}
 	if (!ok)
-		pr_err("goslab_stress: workload after %s broken\n", after);
+		pr_err("workload after %s broken\n", after);
 	check(ok, after);
-	pr_info("goslab_stress: misuse case %s done\n", after);
+	pr_info("misuse case %s done\n", after);
 }
 
 static void misuse_run(void)
@@ -1168,9 +1168,9 @@ static void misuse_run(void)
 	sound("absurd sizes and alignments, NULL and duplicate names");
 
 	for (i = 0; i < NR_REFUSED; i++)
-		pr_info("goslab_stress: misuse-expect %s %ld\n", refused_names[i],
+		pr_info("misuse-expect %s %ld\n", refused_names[i],
 			expect[i]);
-	pr_info("goslab_stress: result %s\n", misuse_failed ? "FAIL" : "PASS");
+	pr_info("result %s\n", misuse_failed ? "FAIL" : "PASS");
 }
 
 static int __init goslab_stress_init(void)
@@ -1183,7 +1183,7 @@ static int __init goslab_stress_init(void)
 		misuse_run();
 		return misuse_failed ? -EIO : 0;
 	}
-	pr_err("goslab_stress: unknown mode %s\n", mode);
+	pr_err("unknown mode %s\n", mode);
 	return -EINVAL;
 }
 
