@@ -9,7 +9,8 @@
 #   ok   what | FAIL what: why | skip what: why
 # and the last line is "N passed, N failed, N skipped". Logs: build/logs/.
 #
-# usage: check.sh [lint] [build] [vm]   (default: all three; vm implies build)
+# usage: check.sh [lint] [build] [fuzz] [vm]   (default: all four; vm implies
+# build). fuzz runs tests/fuzz's targets for GOSLAB_FUZZ_SECONDS (60) in all.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -57,14 +58,15 @@ summary() {
 	exit 0
 }
 
-want_lint='' want_build='' want_vm=''
-for a in "${@:-lint build vm}"; do
+want_lint='' want_build='' want_vm='' want_fuzz=''
+for a in "${@:-lint build fuzz vm}"; do
 	for g in $a; do
 		case "$g" in
 		lint) want_lint=1 ;;
 		build) want_build=1 ;;
 		vm) want_build=1 want_vm=1 ;;
-		*) echo "usage: $0 [lint] [build] [vm]" >&2; exit 2 ;;
+		fuzz) want_fuzz=1 ;;
+		*) echo "usage: $0 [lint] [build] [fuzz] [vm]" >&2; exit 2 ;;
 		esac
 	done
 done
@@ -89,7 +91,10 @@ fi
 
 # --- b. style and static checks ---------------------------------------------
 
-mapfile -t sources < <(find goslab tests -name '*.[ch]' 2>/dev/null | sort)
+# tests/fuzz is user-space C (and its shim stands in for kernel headers):
+# the kernel's style checkers do not apply to it; the fuzz build is -Werror.
+mapfile -t sources < <(find goslab tests -path tests/fuzz -prune -o \
+	-name '*.[ch]' -print 2>/dev/null | sort)
 
 if [ -z "$want_lint" ]; then
 	:
@@ -172,9 +177,36 @@ else
 	fail shellcheck "problems in the scripts" "$(head -n 40 <<<"$out")"
 fi
 
+# --- c. user-space fuzzing of the core's pure algorithms ---------------------
+
+# Each target runs for its share of the budget from the committed seeds;
+# what it finds stays in build/fuzz/corpus/ for the next run.
+if [ -n "$want_fuzz" ]; then
+	targets=(sizeclass palloc span)
+	budget=${GOSLAB_FUZZ_SECONDS:-60}
+	each=$((budget / ${#targets[@]}))
+	[ "$each" -ge 1 ] || each=1
+	if ! out=$(make -s -C tests/fuzz all 2>&1 >"$logs/fuzz-build.log"); then
+		for t in "${targets[@]}"; do
+			fail "fuzz $t" "build failed (log: $logs/fuzz-build.log)" "$out"
+		done
+	else
+		for t in "${targets[@]}"; do
+			if make -s -C tests/fuzz "run-$t" T="$each" >"$logs/fuzz-$t.log" 2>&1; then
+				pass "fuzz $t ($(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' \
+					"$logs/fuzz-$t.log" | tail -n 1) runs in $each s)"
+			else
+				fail "fuzz $t" "crash or model mismatch (log: $logs/fuzz-$t.log)" \
+					"$(grep -E 'check failed|ERROR|SUMMARY|crash-' \
+						"$logs/fuzz-$t.log" | head -n 20)"
+			fi
+		done
+	fi
+fi
+
 [ -n "$want_build" ] || summary
 
-# --- c. builds --------------------------------------------------------------
+# --- d. builds --------------------------------------------------------------
 
 declare -A kdir=(
 	[6.1]=/lib/modules/$v61/build
@@ -197,7 +229,7 @@ done
 
 [ -n "$want_vm" ] || summary
 
-# --- d. VM runs -------------------------------------------------------------
+# --- e. VM runs -------------------------------------------------------------
 
 # A stock image that a normal user cannot read is copied once into the cache.
 image() {

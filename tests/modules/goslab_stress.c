@@ -716,7 +716,7 @@ static int stress_run(void)
 	atomic_set(&running, 1);
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
-		lives[cpu] = vmalloc(sizeof(struct obj) * min(max_live, 4096U));
+		lives[cpu] = vmalloc(sizeof(*lives[cpu]) * min(max_live, 4096U));
 		if (!lives[cpu])
 			continue;
 		threads[cpu] = kthread_create_on_cpu(worker, lives[cpu], cpu,
