@@ -8,6 +8,10 @@
 #   make check      every test: style, builds for 6.1, 6.12 and a debug
 #                   kernel, KUnit and kselftests in QEMU
 #   make lint       the style and static checks of make check only
+#   make stress     long stress, fault-injection, hotplug, memory-pressure
+#                   and fuzz runs (DURATION=s per stress run, FUZZ=s per
+#                   fuzz target; see scripts/stress.sh)
+#   make fuzz       build and briefly run the user-space fuzz targets
 #   make clean      remove what the builds made
 #
 # run, check and lint install what they need (scripts/setup.sh).
@@ -35,4 +39,12 @@ check:
 lint:
 	scripts/check.sh lint
 
-.PHONY: all modules install clean run check lint
+DURATION ?= 120
+FUZZ ?= 300
+stress:
+	scripts/stress.sh --duration $(DURATION) --fuzz $(FUZZ)
+
+fuzz:
+	$(MAKE) -C tests/fuzz run
+
+.PHONY: all modules install clean run check lint stress fuzz

@@ -805,6 +805,11 @@ struct held {
 	unsigned int order;
 };
 
+#define PRESSURE_PRIME		512
+#define PRESSURE_PRIME_SIZE	(128U << 10)
+
+static void *prime[PRESSURE_PRIME];
+
 static int pressure_run(void)
 {
 	const gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
@@ -815,7 +820,23 @@ static int pressure_run(void)
 	void *objs[64];
 	int err = 0;
 
-	pr_info("pressure start\n");
+	/*
+	 * First leave goslab holding free memory: large objects come from the
+	 * page heap directly, so once freed their chunks are entirely free.
+	 */
+	for (i = 0; i < PRESSURE_PRIME; i++) {
+		prime[i] = goslab_kmalloc(PRESSURE_PRIME_SIZE, GFP_KERNEL | __GFP_NOWARN);
+		if (prime[i])
+			pattern_fill(prime[i], PRESSURE_PRIME_SIZE, (unsigned long)prime[i]);
+	}
+	for (i = 0; i < PRESSURE_PRIME; i++) {
+		if (prime[i] && !pattern_ok(prime[i], PRESSURE_PRIME_SIZE,
+					    (unsigned long)prime[i]))
+			err = -EIO;
+		goslab_kfree(prime[i]);
+	}
+	pr_info("pressure start: %u objects of %u bytes allocated and freed\n",
+		PRESSURE_PRIME, PRESSURE_PRIME_SIZE);
 	for (;;) {
 		struct page *page = alloc_pages(gfp, order);
 
@@ -835,10 +856,13 @@ static int pressure_run(void)
 	pr_info("pressure took %lu pages (%lu MiB) until the buddy allocator refused\n",
 		pages, pages >> (20 - PAGE_SHIFT));
 
-	/* Give back a little, then goslab must still serve. */
+	/*
+	 * Give back a little (32 MiB, the first and largest blocks taken), then
+	 * goslab must still serve.
+	 */
 	i = 0;
-	list_for_each_entry_safe(h, tmp, &held, list) {
-		if (i >= 2048)
+	list_for_each_entry_safe_reverse(h, tmp, &held, list) {
+		if (i >= 8192)
 			break;
 		i += 1UL << h->order;
 		list_del(&h->list);
@@ -866,6 +890,19 @@ static int pressure_run(void)
 		served, ARRAY_SIZE(objs));
 	if (served != ARRAY_SIZE(objs))
 		err = -EIO;
+	/* And bigger ones, which need the page heap to find whole runs. */
+	for (i = 0; i < 16; i++) {
+		void *big = goslab_kmalloc(PRESSURE_PRIME_SIZE, GFP_KERNEL | __GFP_NOWARN);
+
+		if (!big) {
+			err = -EIO;
+			continue;
+		}
+		pattern_fill(big, PRESSURE_PRIME_SIZE, (unsigned long)big);
+		if (!pattern_ok(big, PRESSURE_PRIME_SIZE, (unsigned long)big))
+			err = -EIO;
+		goslab_kfree(big);
+	}
 
 	list_for_each_entry_safe(h, tmp, &held, list) {
 		list_del(&h->list);
