@@ -6,7 +6,7 @@
 # Runs under busybox sh or bash, as root, with goslab.ko loaded (loaded and
 # unloaded here if it is not). Test modules are looked for in
 # $GOSLAB_MODULES, then beside this script in a built tree. TAP output; exit
-# 4 to skip. Bounded: GOSLAB_STRESS_MS (default 8000 per run on a debug
+# 4 to skip. Bounded: GOSLAB_STRESS_MS (default 6000 per run on a debug
 # kernel, 4000 on others) and two stress runs.
 
 ksft_pass=0
@@ -146,7 +146,7 @@ fi
 
 # A debug kernel (KASAN, lockdep) is several times slower: shorter runs.
 if [ -d $debugfs/kunit ] || [ -d $debugfs/fail_page_alloc ]; then
-	ms=${GOSLAB_STRESS_MS:-8000}
+	ms=${GOSLAB_STRESS_MS:-6000}
 else
 	ms=${GOSLAB_STRESS_MS:-4000}
 fi
@@ -172,7 +172,7 @@ scav=$(_summary pages_scavenged)
 # 3: the shrinker gives back free memory (drop_caches runs every shrinker).
 echo 2 >/proc/sys/vm/drop_caches
 nscav=$(_summary pages_scavenged)
-_diag "shrinker: held $held pages, $((nscav - scav)) given back, $(_summary pages_held) held after"
+_diag "shrinker: held $held pages ($(_summary pages_inuse) in use), $((nscav - scav)) given back, $(_summary pages_held) held after"
 if [ "$held" -gt "$(_summary pages_inuse)" ]; then
 	[ "$nscav" -gt "$scav" ]
 	_result $? "shrinker gives free pages back"
@@ -199,9 +199,22 @@ if [ -d "$dir/fail_grow" ]; then
 		echo 0 >$debugfs/fail_page_alloc/min-order
 		ft=1
 	fi
-	# Small spans so that the heap grows often.
-	_stress "faults: 10% fail_grow, fail_page_alloc=$ft, ${ms} ms" \
-		duration_ms="$ms" fail_task=1 max_live=64
+	# Full scavenges all along, so that the heap keeps growing.
+	flag=/tmp/goslab-stress.$$
+	: >"$flag"
+	(
+		n=0
+		while [ -e "$flag" ]; do
+			echo 1 >"$dir/scavenge"
+			n=$((n + 1))
+			sleep 1
+		done
+		echo "# $n full scavenges during the run"
+	) &
+	_stress "faults: 10% fail_grow, fail_page_alloc=$ft, scavenging, ${ms} ms" \
+		duration_ms="$ms" fail_task=1
+	rm -f "$flag"
+	wait
 	for f in "$dir/fail_grow" $debugfs/fail_page_alloc; do
 		[ -d "$f" ] && echo 0 >"$f/probability"
 	done
