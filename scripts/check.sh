@@ -3,8 +3,9 @@
 # make check: everything that must pass before goslab changes are merged.
 #
 # Steps: install what is missing, build the debug kernel (cached), style and
-# static checks, warning-free builds against Debian's 6.1 and 6.12 kernels and
-# the debug kernel, then one QEMU run per kernel. Every step, every KUnit
+# static checks, user-space fuzzing of the core's pure algorithms,
+# warning-free builds against Debian's 6.1 and 6.12 kernels and the debug
+# kernel, then one QEMU run per kernel. Every step, every KUnit
 # case and every kselftest case is one result line:
 #   ok   what | FAIL what: why | skip what: why
 # and the last line is "N passed, N failed, N skipped". Logs: build/logs/.
