@@ -15,6 +15,10 @@
 #   make bench      goslab against SLUB on Debian's 6.12 kernel in QEMU (2
 #                   vCPUs, with and without init_on_alloc): ratio tables in
 #                   build/bench/results.txt (BENCH_ARGS="--rounds N --scale P")
+#   make stress     long stress, fault-injection, hotplug, memory-pressure
+#                   and fuzz runs (DURATION=s per stress run, FUZZ=s per
+#                   fuzz target; see scripts/stress.sh)
+#   make fuzz       build and briefly run the user-space fuzz targets
 #   make clean      remove what the builds made
 #
 # run, check, lint and bench install what they need (scripts/setup.sh).
@@ -58,4 +62,12 @@ lint:
 bench:
 	scripts/bench.sh $(BENCH_ARGS)
 
-.PHONY: all modules install dkms-install dkms-remove clean run check lint bench
+DURATION ?= 120
+FUZZ ?= 300
+stress:
+	scripts/stress.sh --duration $(DURATION) --fuzz $(FUZZ)
+
+fuzz:
+	$(MAKE) -C tests/fuzz run
+
+.PHONY: all modules install dkms-install dkms-remove clean run check lint bench stress fuzz

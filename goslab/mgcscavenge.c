@@ -6,7 +6,9 @@
  * background, paced (a chunk must have been idle for a second, and a heap
  * keeps goslab_retain_percent over its in-use pages, as Go keeps about 10%
  * over its heap goal), and at once when the kernel's reclaim asks through a
- * shrinker. Writing to debugfs "scavenge" releases everything free now.
+ * shrinker, which also hands back spans cached on CPUs and the CPUs' page
+ * caches when free chunks alone do not cover what reclaim asked for.
+ * Writing to debugfs "scavenge" releases everything free now.
  */
 #include <linux/module.h>
 #include <linux/shrinker.h>
@@ -121,10 +123,9 @@ static unsigned long shrink_count(struct shrinker *sh,
 	return free ? free : SHRINK_EMPTY;
 }
 
-static unsigned long shrink_scan(struct shrinker *sh,
-				 struct shrink_control *sc)
+/* Release free chunks of every heap, up to @want pages more than @freed. */
+static unsigned long shrink_release(unsigned long freed, unsigned long want)
 {
-	unsigned long freed = 0;
 	struct goslab_heap *h;
 	enum goslab_zone z;
 	int nid;
@@ -132,11 +133,52 @@ static unsigned long shrink_scan(struct shrinker *sh,
 	for_each_node_state(nid, N_MEMORY) {
 		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
 			h = goslab_heap_get_own(nid, z);
-			if (!h || freed >= sc->nr_to_scan)
+			if (!h || freed >= want)
 				continue;
-			freed += goslab_heap_release_free(h,
-					sc->nr_to_scan - freed, false);
+			freed += goslab_heap_release_free(h, want - freed, false);
 		}
+	}
+	return freed;
+}
+
+/*
+ * Spans cached on CPUs and the CPUs' page caches keep chunks that are
+ * otherwise free from being released: hand them back to the heaps. The
+ * caches' mutex is only tried: reclaim may have been entered by a thread
+ * that holds it (goslab_cache_create() allocates under it).
+ */
+static void shrink_drain(void)
+{
+	struct goslab_cache *c;
+	struct goslab_heap *h;
+	enum goslab_zone z;
+	int nid, cpu;
+
+	if (mutex_trylock(&goslab_caches_mutex)) {
+		list_for_each_entry(c, &goslab_caches, list)
+			goslab_cache_shrink(c);
+		mutex_unlock(&goslab_caches_mutex);
+	}
+	for_each_node_state(nid, N_MEMORY) {
+		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
+			h = goslab_heap_get_own(nid, z);
+			if (!h)
+				continue;
+			for_each_possible_cpu(cpu)
+				goslab_heap_flush_pcache(h, cpu);
+		}
+	}
+}
+
+static unsigned long shrink_scan(struct shrinker *sh,
+				 struct shrink_control *sc)
+{
+	unsigned long freed = shrink_release(0, sc->nr_to_scan);
+
+	/* Entirely free chunks first; per-CPU caches only if that is short. */
+	if (freed < sc->nr_to_scan) {
+		shrink_drain();
+		freed = shrink_release(freed, sc->nr_to_scan);
 	}
 	return freed ? freed : SHRINK_STOP;
 }

@@ -9,7 +9,8 @@
  * every 64-page word; the chunk's root summary merges them. A search walks
  * the chunks in address order from the heap's hint and descends only into a
  * chunk whose root says a long enough run exists: address-ordered first fit,
- * as in Go, with one radix level per chunk and one per word.
+ * as in Go, with one radix level per chunk and one per word. The bitmap
+ * and summary operations themselves are in mpagealloc.c.
  */
 #include <linux/gfp.h>
 #include <linux/nodemask.h>
@@ -32,46 +33,22 @@ DECLARE_FAULT_ATTR(goslab_fail_grow);
 static struct goslab_heap *heaps[MAX_NUMNODES][GOSLAB_NR_ZONES];
 static struct goslab_heap *serving[MAX_NUMNODES][GOSLAB_NR_ZONES];
 
-/* === Summaries (Go's pallocSum) === */
+/* === Chunk bitmaps: mpagealloc.c, under the heap's lock === */
 
-static struct goslab_sum word_sum(u64 used)
+static inline struct goslab_sum word_sum(u64 used)
 {
-	struct goslab_sum s;
-	u64 x = ~used;
-	unsigned int run = 0;
-
-	if (!used)
-		return (struct goslab_sum){ 64, 64, 64 };
-	s.start = __ffs64(used);
-	s.end = 63 - __fls(used);
-	/* Longest run of set bits in x: shrink every run by one per step. */
-	while (x) {
-		x &= x << 1;
-		run++;
-	}
-	s.max = run;
-	return s;
+	return goslab_palloc_word_sum(used);
 }
 
-/* Go's mergeSummaries, for words of 64 pages. */
-static struct goslab_sum merge_sums(const struct goslab_sum *sums,
-				    unsigned int n)
+static inline struct goslab_sum merge_sums(const struct goslab_sum *sums,
+					   unsigned int n)
 {
-	struct goslab_sum r = sums[0];
-	unsigned int i;
+	return goslab_palloc_merge(sums, n);
+}
 
-	for (i = 1; i < n; i++) {
-		const struct goslab_sum *s = &sums[i];
-
-		if (r.start == i * 64)
-			r.start += s->start;
-		r.max = max3(r.max, s->max, (u16)(r.end + s->start));
-		if (s->start == 64)
-			r.end += 64;
-		else
-			r.end = s->end;
-	}
-	return r;
+static inline int word_find(u64 used, unsigned int n)
+{
+	return goslab_palloc_word_find(used, n);
 }
 
 static unsigned int chunk_words(const struct goslab_chunk *c)
@@ -79,66 +56,20 @@ static unsigned int chunk_words(const struct goslab_chunk *c)
 	return DIV_ROUND_UP(c->npages, 64);
 }
 
-/* First run of @n free pages in one word, or -1. @n <= 64. */
-static int word_find(u64 used, unsigned int n)
-{
-	u64 x = ~used;
-	unsigned int len = 1, s;
-
-	while (len < n && x) {
-		s = min(len, n - len);
-		x &= x >> s;
-		len += s;
-	}
-	return x ? __ffs64(x) : -1;
-}
-
 /* Address-ordered first fit of @n pages inside @c, or -1. */
 static int chunk_find(const struct goslab_chunk *c, unsigned int n)
 {
-	unsigned int i, run = 0, runstart = 0;
-	int bit;
-
 	if (c->root.max < n)
 		return -1;
-	for (i = 0; i < chunk_words(c); i++) {
-		const struct goslab_sum *s = &c->sum[i];
-
-		if (run + s->start >= n)
-			return runstart;
-		if (n <= 64 && s->max >= n) {
-			bit = word_find(c->bits[i], n);
-			if (bit >= 0)
-				return i * 64 + bit;
-		}
-		if (s->start == 64) {
-			run += 64;
-		} else {
-			run = s->end;
-			runstart = (i + 1) * 64 - s->end;
-		}
-	}
-	return -1;
+	return goslab_palloc_find(c->bits, c->sum, chunk_words(c), n);
 }
 
 /* Set or clear pages [idx, idx + n) and bring the summaries up to date. */
 static void chunk_mark(struct goslab_chunk *c, unsigned int idx,
 		       unsigned int n, bool used)
 {
-	unsigned int i, first = idx / 64, last = (idx + n - 1) / 64;
-
 	lockdep_assert_held(&c->heap->lock);
-	for (i = first; i <= last; i++) {
-		unsigned int lo = i == first ? idx % 64 : 0;
-		unsigned int hi = i == last ? (idx + n - 1) % 64 : 63;
-		u64 mask = GENMASK_ULL(hi, lo);
-
-		if (used)
-			c->bits[i] |= mask;
-		else
-			c->bits[i] &= ~mask;
-		c->sum[i] = word_sum(c->bits[i]);
-	}
+	goslab_palloc_mark(c->bits, c->sum, idx, n, used);
 	c->root = merge_sums(c->sum, chunk_words(c));
 	if (used) {
 		c->nfree -= n;
@@ -153,17 +84,7 @@ static void chunk_mark(struct goslab_chunk *c, unsigned int idx,
 static bool chunk_range_used(const struct goslab_chunk *c, unsigned int idx,
 			     unsigned int n)
 {
-	unsigned int i, first = idx / 64, last = (idx + n - 1) / 64;
-
-	for (i = first; i <= last; i++) {
-		unsigned int lo = i == first ? idx % 64 : 0;
-		unsigned int hi = i == last ? (idx + n - 1) % 64 : 63;
-		u64 mask = GENMASK_ULL(hi, lo);
-
-		if ((c->bits[i] & mask) != mask)
-			return false;
-	}
-	return true;
+	return goslab_palloc_range_used(c->bits, idx, n);
 }
 
 static void chunk_init(struct goslab_chunk *c, struct goslab_heap *h,

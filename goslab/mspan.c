@@ -10,7 +10,14 @@
  * lives outside the objects, so a write after free cannot corrupt the
  * allocator and a double free is an O(1) bit test.
  */
-#include "internal.h"
+#include <linux/align.h>
+#include <linux/atomic.h>
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
+#include <linux/compiler.h>
+#include <linux/errno.h>
+
+#include "mspan.h"
 
 static inline u64 alloc_word(const struct goslab_span *s, unsigned int w)
 {

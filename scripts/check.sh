@@ -3,13 +3,15 @@
 # make check: everything that must pass before goslab changes are merged.
 #
 # Steps: install what is missing, build the debug kernel (cached), style and
-# static checks, warning-free builds against Debian's 6.1 and 6.12 kernels and
-# the debug kernel, then one QEMU run per kernel. Every step, every KUnit
+# static checks, user-space fuzzing of the core's pure algorithms,
+# warning-free builds against Debian's 6.1 and 6.12 kernels and the debug
+# kernel, then one QEMU run per kernel. Every step, every KUnit
 # case and every kselftest case is one result line:
 #   ok   what | FAIL what: why | skip what: why
 # and the last line is "N passed, N failed, N skipped". Logs: build/logs/.
 #
-# usage: check.sh [lint] [build] [vm]   (default: all three; vm implies build)
+# usage: check.sh [lint] [build] [fuzz] [vm]   (default: all four; vm implies
+# build). fuzz runs tests/fuzz's targets for GOSLAB_FUZZ_SECONDS (60) in all.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -57,14 +59,15 @@ summary() {
 	exit 0
 }
 
-want_lint='' want_build='' want_vm=''
-for a in "${@:-lint build vm}"; do
+want_lint='' want_build='' want_vm='' want_fuzz=''
+for a in "${@:-lint build fuzz vm}"; do
 	for g in $a; do
 		case "$g" in
 		lint) want_lint=1 ;;
 		build) want_build=1 ;;
 		vm) want_build=1 want_vm=1 ;;
-		*) echo "usage: $0 [lint] [build] [vm]" >&2; exit 2 ;;
+		fuzz) want_fuzz=1 ;;
+		*) echo "usage: $0 [lint] [build] [fuzz] [vm]" >&2; exit 2 ;;
 		esac
 	done
 done
@@ -89,8 +92,11 @@ fi
 
 # --- b. style and static checks ---------------------------------------------
 
+# tests/fuzz is user-space C (and its shim stands in for kernel headers):
+# the kernel's style checkers do not apply to it; the fuzz build is -Werror.
 # Not the .mod.c files an in-place build (make -C KDIR M=$PWD) leaves.
-mapfile -t sources < <(find goslab tests -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null | sort)
+mapfile -t sources < <(find goslab tests -path tests/fuzz -prune -o \
+	-name '*.[ch]' ! -name '*.mod.c' -print 2>/dev/null | sort)
 
 if [ -z "$want_lint" ]; then
 	:
@@ -184,9 +190,36 @@ else
 		tests/data/debugfs-snapshot build/tools/data 2>&1 || true)
 fi
 
+# --- c. user-space fuzzing of the core's pure algorithms ---------------------
+
+# Each target runs for its share of the budget from the committed seeds;
+# what it finds stays in build/fuzz/corpus/ for the next run.
+if [ -n "$want_fuzz" ]; then
+	targets=(sizeclass palloc span)
+	budget=${GOSLAB_FUZZ_SECONDS:-60}
+	each=$((budget / ${#targets[@]}))
+	[ "$each" -ge 1 ] || each=1
+	if ! out=$(make -s -C tests/fuzz all 2>&1 >"$logs/fuzz-build.log"); then
+		for t in "${targets[@]}"; do
+			fail "fuzz $t" "build failed (log: $logs/fuzz-build.log)" "$out"
+		done
+	else
+		for t in "${targets[@]}"; do
+			if make -s -C tests/fuzz "run-$t" T="$each" >"$logs/fuzz-$t.log" 2>&1; then
+				pass "fuzz $t ($(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' \
+					"$logs/fuzz-$t.log" | tail -n 1) runs in $each s)"
+			else
+				fail "fuzz $t" "crash or model mismatch (log: $logs/fuzz-$t.log)" \
+					"$(grep -E 'check failed|ERROR|SUMMARY|crash-' \
+						"$logs/fuzz-$t.log" | head -n 20)"
+			fi
+		done
+	fi
+fi
+
 [ -n "$want_build" ] || summary
 
-# --- c. builds --------------------------------------------------------------
+# --- d. builds --------------------------------------------------------------
 
 declare -A kdir=(
 	[6.1]=/lib/modules/$v61/build
@@ -240,7 +273,7 @@ fi
 
 [ -n "$want_vm" ] || summary
 
-# --- d. VM runs -------------------------------------------------------------
+# --- e. VM runs -------------------------------------------------------------
 
 # vm NAME BUILD IMAGE LIMIT [judge options]: boot IMAGE with the modules of
 # build/BUILD; run-vm.sh options come from the array vm_args.

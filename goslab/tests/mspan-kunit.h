@@ -16,6 +16,8 @@
 #include <kunit/test.h>
 #include <linux/prandom.h>
 
+#include "../internal.h"
+
 #define SPAN_TEST_SEED		0x5ba4ULL
 #define SPAN_TEST_ORDER		get_order(GOSLAB_MAX_SPAN_PAGES << PAGE_SHIFT)
 

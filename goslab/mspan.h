@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goslab spans: Go's mspan and its object bookkeeping (mbitmap.go,
+ * mgcsweep.go). The algorithms in mspan.c use only this header and
+ * <linux/types.h>-level primitives (bit operations, atomics, READ_ONCE), so
+ * tests/fuzz/ builds them unchanged in user space.
+ */
+#ifndef _GOSLAB_MSPAN_H
+#define _GOSLAB_MSPAN_H
+
+#include <linux/types.h>
+#include <linux/bitops.h>
+#include <linux/atomic.h>
+
+#include "sizeclasses.h"
+
+struct goslab_cache;
+struct goslab_central;
+struct goslab_heap;
+struct goslab_chunk;
+
+enum goslab_span_state {
+	GOSLAB_SPAN_FREE,	/* in fixalloc, pages returned */
+	GOSLAB_SPAN_CACHED,	/* current span of one CPU's mcache */
+	GOSLAB_SPAN_PARTIAL,	/* in central->partial: free slots */
+	GOSLAB_SPAN_FULL,	/* in central->full: no free slot, no pending free */
+	GOSLAB_SPAN_PENDING,	/* in central->pending: frees not yet swept */
+	GOSLAB_SPAN_LARGE,	/* one large object */
+	GOSLAB_SPAN_STACK,	/* one large stack (stackLarge) */
+	GOSLAB_SPAN_STACK_FREE,	/* a large stack span in the stackLarge pool */
+};
+
+#define GOSLAB_SPAN_WORDS	BITS_TO_LONGS(GOSLAB_MAX_OBJS_PER_SPAN)
+
+/**
+ * struct goslab_span - Go's mspan: a run of pages, cut into objects of one
+ * size or holding one large object
+ * @next_free: fixalloc free-list link; nothing else uses it.
+ * @list: in one of the central's lists; central->lock.
+ * @base: address of the first page.
+ * @pfn: first page frame.
+ * @npages: pages in the span.
+ * @state: enum goslab_span_state; changed under central->lock (or by the
+ *	heap for large spans); read locklessly by frees to refuse bad ones.
+ * @nelems: objects in the span.
+ * @elemsize: bytes per object slot.
+ * @divmul: object index = (offset * divmul) >> 32; 0 means divide.
+ * @freeindex: next slot to look at for a free one (Go's freeindex); owner.
+ * @alloc_count: slots not free as of the last sweep plus slots handed out
+ *	since; owner.
+ * @alloc_cache: complement of @alloc_bits from @freeindex on (Go's
+ *	allocCache): bit set = free; owner.
+ * @pending: frees recorded in @free_bits and not yet swept.
+ * @cache: cache the span serves (NULL for large spans).
+ * @central: central list the span belongs to.
+ * @heap: heap the pages came from.
+ * @chunk: chunk the pages are in.
+ * @size: requested size of a large object or stack.
+ * @rcu: to delay the release of SLAB_TYPESAFE_BY_RCU spans.
+ * @reqsize: size each object asked for, 0 if not recorded, for the live
+ *	waste of kmalloc caches; NULL if not recorded (see stats.c).
+ * @alloc_bits: set = slot allocated as of the last sweep; owner writes,
+ *	frees read.
+ * @free_bits: set = slot freed since the last sweep; set atomically by frees,
+ *	taken by the sweep with xchg.
+ *
+ * "Owner" is the CPU whose mcache holds the span (interrupts off) or,
+ * for a span in a central list, whoever holds central->lock.
+ */
+struct goslab_span {
+	struct goslab_span *next_free;
+	struct list_head list;
+	void *base;
+	unsigned long pfn;
+	unsigned int npages;
+	u8 state;
+	u16 nelems;
+	u32 elemsize;
+	u32 divmul;
+	u16 freeindex;
+	u16 alloc_count;
+	u64 alloc_cache;
+	atomic_t pending;
+	struct goslab_cache *cache;
+	struct goslab_central *central;
+	struct goslab_heap *heap;
+	struct goslab_chunk *chunk;
+	size_t size;
+	struct rcu_head rcu;
+	u16 *reqsize;
+	unsigned long alloc_bits[GOSLAB_SPAN_WORDS];
+	unsigned long free_bits[GOSLAB_SPAN_WORDS];
+};
+
+void goslab_span_init_objects(struct goslab_span *s, u32 elemsize,
+			      u16 nelems, u32 divmul);
+unsigned int goslab_span_next_free(struct goslab_span *s);
+unsigned int goslab_span_sweep(struct goslab_span *s);
+int goslab_span_obj_index(struct goslab_span *s, const void *p);
+bool goslab_span_obj_live(struct goslab_span *s, unsigned int idx);
+unsigned int goslab_span_live_count(struct goslab_span *s);
+
+static inline void *goslab_span_obj(struct goslab_span *s, unsigned int idx)
+{
+	return s->base + (size_t)idx * s->elemsize;
+}
+
+/*
+ * Go's nextFreeFast: the next free slot from the 64-bit allocCache alone,
+ * or -1 when the slow scan (goslab_span_next_free) is needed.
+ */
+static __always_inline int goslab_span_next_free_fast(struct goslab_span *s)
+{
+	unsigned int bit, result, freeidx;
+
+	if (!s->alloc_cache)
+		return -1;
+	bit = __ffs64(s->alloc_cache);
+	result = s->freeindex + bit;
+	if (result >= s->nelems)
+		return -1;
+	freeidx = result + 1;
+	if (freeidx % 64 == 0 && freeidx != s->nelems)
+		return -1;
+	s->alloc_cache = bit == 63 ? 0 : s->alloc_cache >> (bit + 1);
+	s->freeindex = freeidx;
+	s->alloc_count++;
+	return result;
+}
+
+#endif /* _GOSLAB_MSPAN_H */

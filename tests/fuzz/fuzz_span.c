@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fuzz target: a span's object bookkeeping (goslab/mspan.c): allocCache and
+ * freeindex, explicit frees into free_bits, sweeps, liveness and object
+ * indexes, against a model of every slot's state.
+ *
+ * A free is recorded the way goslab_cache_free_span() does it (cache.c is
+ * not part of this target): refuse unless goslab_span_obj_live(), then
+ * test_and_set_bit() in free_bits and one more pending free.
+ */
+#include "fuzz.h"
+
+#include "mspan.h"
+
+enum slot { FREE, LIVE, PENDING };
+
+static struct goslab_span s;
+static enum slot state[GOSLAB_MAX_OBJS_PER_SPAN];
+static bool swept_bits[GOSLAB_MAX_OBJS_PER_SPAN];	/* allocBits of the model */
+static unsigned int model_fi;
+
+/* Go's nextFreeIndex on the model: first slot from freeindex not allocated
+ * as of the last sweep.
+ */
+static unsigned int model_next(void)
+{
+	unsigned int i;
+
+	for (i = model_fi; i < s.nelems; i++)
+		if (!swept_bits[i])
+			return i;
+	return s.nelems;
+}
+
+static unsigned int count(enum slot st)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < s.nelems; i++)
+		n += state[i] == st;
+	return n;
+}
+
+static void check_all(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < s.nelems; i++)
+		CHECK(goslab_span_obj_live(&s, i) == (state[i] == LIVE),
+		      "slot %u state %d", i, state[i]);
+	CHECK(goslab_span_live_count(&s) == count(LIVE), "live %u, model %u",
+	      goslab_span_live_count(&s), count(LIVE));
+	CHECK(atomic_read(&s.pending) == (int)count(PENDING), "pending");
+}
+
+/* A slot in state @st, searching from a random start; -1 if none. */
+static int pick(struct input *in, enum slot st)
+{
+	unsigned int start = take(in, 2) % s.nelems, i;
+
+	for (i = 0; i < s.nelems; i++) {
+		unsigned int k = (start + i) % s.nelems;
+
+		if (state[k] == st)
+			return k;
+	}
+	return -1;
+}
+
+static void setup(struct input *in)
+{
+	unsigned int cls = take(in, 1), npages;
+	u32 elemsize, divmul = 0;
+	u16 nelems;
+
+	if (cls & 0x80) {
+		/* A cache geometry of its own: divide instead of divMagic. */
+		elemsize = 8 * (1 + take(in, 2) % 1024);
+		npages = 1 + (elemsize * 2 - 1) / PAGE_SIZE;
+		nelems = min_t(unsigned int, npages * PAGE_SIZE / elemsize,
+			       GOSLAB_MAX_OBJS_PER_SPAN);
+	} else {
+		const struct goslab_class *k =
+			&goslab_classes[1 + cls % (GOSLAB_NUM_CLASSES - 1)];
+
+		elemsize = k->size;
+		nelems = k->nobjs;
+		divmul = k->divmul;
+	}
+	memset(&s, 0, sizeof(s));
+	/* Never dereferenced: the index arithmetic only subtracts it. */
+	s.base = (void *)(uintptr_t)0x40000000;
+	goslab_span_init_objects(&s, elemsize, nelems, divmul);
+	memset(state, 0, sizeof(state));
+	memset(swept_bits, 0, sizeof(swept_bits));
+	model_fi = 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	struct input in = { data, len };
+
+	setup(&in);
+	check_all();
+	while (more(&in)) {
+		unsigned int op = take(&in, 1), want, i, nfreed;
+		unsigned long off;
+		int got, k;
+
+		switch (op % 8) {
+		case 0: case 1: case 2:	/* allocate: fast path, then slow */
+			want = model_next();
+			got = goslab_span_next_free_fast(&s);
+			if (got < 0)
+				got = goslab_span_next_free(&s);
+			CHECK((unsigned int)got == want, "alloc %d, model %u", got, want);
+			if (want == s.nelems) {
+				model_fi = s.nelems;
+				break;
+			}
+			CHECK(state[want] == FREE, "slot %u handed out twice", want);
+			state[want] = LIVE;
+			model_fi = want + 1;
+			break;
+		case 3: case 4:		/* free a live object */
+			k = pick(&in, LIVE);
+			if (k < 0)
+				break;
+			CHECK(goslab_span_obj_live(&s, k), "live slot %d", k);
+			CHECK(!test_and_set_bit(k, s.free_bits), "slot %d free bit", k);
+			atomic_inc_return(&s.pending);
+			state[k] = PENDING;
+			break;
+		case 5:			/* a double free is seen as one */
+			k = pick(&in, op & 0x80 ? PENDING : FREE);
+			if (k >= 0)
+				CHECK(!goslab_span_obj_live(&s, k), "slot %d live", k);
+			break;
+		case 6:			/* sweep */
+			nfreed = goslab_span_sweep(&s);
+			CHECK(nfreed == count(PENDING), "swept %u, model %u",
+			      nfreed, count(PENDING));
+			for (i = 0; i < s.nelems; i++) {
+				if (state[i] == PENDING)
+					state[i] = FREE;
+				swept_bits[i] = state[i] == LIVE;
+			}
+			model_fi = 0;
+			CHECK(s.alloc_count == count(LIVE), "alloc_count");
+			break;
+		default:		/* object index of an address */
+			off = take(&in, 3) % ((unsigned long)s.nelems * s.elemsize + 64);
+			got = goslab_span_obj_index(&s, (char *)s.base + off);
+			if (off >= (unsigned long)s.nelems * s.elemsize)
+				CHECK(got == -EFAULT, "offset %lu: %d", off, got);
+			else if (off % s.elemsize)
+				CHECK(got == -EINVAL, "offset %lu: %d", off, got);
+			else
+				CHECK(got == (int)(off / s.elemsize), "offset %lu: %d", off, got);
+			break;
+		}
+		check_all();
+	}
+	return 0;
+}
