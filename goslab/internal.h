@@ -333,6 +333,7 @@ struct goslab_mcache {
  * @ctor: constructor, run once per object when its span is created.
  * @zone: zone class of every span.
  * @kmalloc: a built-in kmalloc cache.
+ * @stack: a stack pool (stack.c): its blocks are freed by size only.
  * @dead: destroyed with live objects; kept so they stay valid.
  * @list: in goslab_caches; goslab_caches_mutex.
  * @cpu: per-CPU mcaches.
@@ -353,6 +354,7 @@ struct goslab_cache {
 	void (*ctor)(void *obj);
 	enum goslab_zone zone;
 	bool kmalloc;
+	bool stack;
 	bool dead;
 	struct list_head list;
 	struct goslab_mcache __percpu *cpu;

@@ -201,6 +201,11 @@ static void kfree_caller(const void *p, unsigned long caller)
 		goslab_report(GOSLAB_BAD_DOUBLE_FREE, NULL, p, caller);
 		break;
 	default:
+		/* A pooled stack block goes back through goslab_stack_free(). */
+		if (s->cache && s->cache->stack) {
+			goslab_report(GOSLAB_BAD_WRONG_CACHE, "stack", p, caller);
+			break;
+		}
 		goslab_cache_free_span(s->cache, s, (void *)p, caller);
 		break;
 	}

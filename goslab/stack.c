@@ -196,6 +196,7 @@ int goslab_stack_init(void)
 							     0, NULL, false);
 		if (!stack_pool[i])
 			return -ENOMEM;
+		stack_pool[i]->stack = true;
 		mutex_lock(&goslab_caches_mutex);
 		list_add_tail(&stack_pool[i]->list, &goslab_caches);
 		mutex_unlock(&goslab_caches_mutex);

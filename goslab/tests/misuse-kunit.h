@@ -249,6 +249,9 @@ static void goslab_misuse_test_stack_size(struct kunit *test)
 	EXPECT_REFUSED(test, GOSLAB_BAD_STACK_SIZE, goslab_stack_free(l, 32768));
 	EXPECT_REFUSED(test, GOSLAB_BAD_ARG,
 		       KUNIT_EXPECT_NULL(test, goslab_stack_alloc(3000, GFP_KERNEL)));
+	/* Stack blocks, pooled or large, are not goslab_kfree()'s. */
+	EXPECT_REFUSED(test, GOSLAB_BAD_WRONG_CACHE, goslab_kfree(s));
+	EXPECT_REFUSED(test, GOSLAB_BAD_WRONG_CACHE, goslab_kfree(l));
 	goslab_stack_free(s, 8192);
 	goslab_stack_free(l, 65536);
 	EXPECT_REFUSED(test, GOSLAB_BAD_DOUBLE_FREE, goslab_stack_free(l, 65536));
