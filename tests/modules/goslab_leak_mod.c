@@ -9,6 +9,7 @@
  * pointers, and a plain copy would count as a reference.
  */
 #include <linux/module.h>
+#include <linux/sched/task_stack.h>
 
 #include "../../goslab/goslab.h"
 
@@ -33,13 +34,28 @@ static noinline void *goslab_leak_alloc(void)
 	return p;
 }
 
+/*
+ * Zero the unused part of this task's stack. The frames that handed the
+ * pointer around (goslab's among them) are dead but still hold it, and
+ * kmemleak scans whole task stacks; without VMAP_STACK a later task may
+ * even get these pages, uncleared, as its stack. __memset(): KASAN's
+ * stack shadow is not this function's business.
+ */
+static noinline void scrub_stack(void)
+{
+	unsigned long *end = end_of_stack(current) + 1;	/* above the canary */
+	unsigned long sp = current_stack_pointer - 256;
+
+	if (sp > (unsigned long)end)
+		__memset(end, 0, sp - (unsigned long)end);
+}
+
 static int __init goslab_leak_init(void)
 {
-	void *p = goslab_leak_alloc();
-
-	if (!p)
+	hidden = (unsigned long)goslab_leak_alloc() ^ SCRAMBLE;
+	if (hidden == SCRAMBLE)
 		return -ENOMEM;
-	hidden = (unsigned long)p ^ SCRAMBLE;
+	scrub_stack();
 	return 0;
 }
 
