@@ -17,13 +17,13 @@
 
 #include "internal.h"
 
-DEFINE_STATIC_KEY_TRUE(goslab_waste_on);
+DEFINE_STATIC_KEY_FALSE(goslab_waste_on);
 DEFINE_PER_CPU(struct goslab_waste, goslab_waste);
 
 /* Spans of kmalloc caches created without a requested-size array. */
 static atomic_long_t waste_untracked_spans;
 
-static bool track_waste = true;
+static bool track_waste;
 
 static int track_waste_set(const char *val, const struct kernel_param *kp)
 {
@@ -48,7 +48,7 @@ static const struct kernel_param_ops track_waste_ops = {
 
 module_param_cb(track_waste, &track_waste_ops, &track_waste, 0644);
 MODULE_PARM_DESC(track_waste,
-		 "record the size each kmalloc object asked for, for the live waste in debugfs (default 1)");
+		 "record the size each kmalloc object asked for, for the live waste in debugfs (default 0: it costs kmalloc and kfree a lookup and an atomic)");
 
 /**
  * goslab_waste_span_init() - give a new span of a kmalloc cache its array
@@ -62,8 +62,12 @@ void goslab_waste_span_init(struct goslab_cache *c, struct goslab_span *s,
 	u16 *req;
 
 	s->reqsize = NULL;
-	if (!c->kmalloc || !static_branch_likely(&goslab_waste_on))
+	if (!c->kmalloc)
 		return;
+	if (!static_branch_unlikely(&goslab_waste_on)) {
+		atomic_long_inc(&waste_untracked_spans);
+		return;
+	}
 	req = kcalloc_node(s->nelems, sizeof(*req),
 			   (gfp & GOSLAB_GFP_RECLAIM_MASK) | __GFP_NOWARN,
 			   s->heap->nid);

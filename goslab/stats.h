@@ -57,7 +57,7 @@ static __always_inline void goslab_profile_free(const void *obj)
 
 /* === Live waste of the kmalloc caches (stats.c) === */
 
-DECLARE_STATIC_KEY_TRUE(goslab_waste_on);
+DECLARE_STATIC_KEY_FALSE(goslab_waste_on);
 
 /**
  * struct goslab_waste - requested bytes of live kmalloc objects, per CPU
@@ -86,7 +86,7 @@ bool goslab_waste_tracking(void);
 static __always_inline void goslab_waste_alloc(struct goslab_cache *c,
 					       void *obj, size_t size)
 {
-	if (static_branch_likely(&goslab_waste_on) && likely(obj))
+	if (static_branch_unlikely(&goslab_waste_on) && likely(obj))
 		__goslab_waste_alloc(c, obj, size);
 }
 

@@ -308,15 +308,17 @@ if grep -rqs 'kunit_test_suite' goslab tests/kunit; then
 	expect=(--expect-kunit)
 fi
 dimg=${kdir_debug:+$kdir_debug/arch/x86/boot/bzImage}
+# goslab.track_waste=1: the statistics kselftest checks the live waste,
+# which goslab records only when asked (it costs kmalloc and kfree).
 # kasan_multi_shot: the KASAN suite provokes several reports on purpose.
-vm_args=(--append kasan_multi_shot)
+vm_args=(--append "goslab.track_waste=1 kasan_multi_shot")
 vm debug debug "$dimg" "${GOSLAB_DEBUG_TIMEOUT:-600}" "${expect[@]}"
 # init_on_alloc/init_on_free are off in the debug kernel: a second, short
 # boot with them on runs the hardening suites' cases that need them.
 vm_args=(--mode script --script scripts/vm/init-on-pass.sh
 	 --append "kasan_multi_shot init_on_alloc=1 init_on_free=1")
 vm debug-init-on debug "$dimg" 300 --expect-kunit
-vm_args=()
+vm_args=(--append goslab.track_waste=1)
 vm 6.12 6.12 "$(stock_image "$v612")" "${GOSLAB_STOCK_TIMEOUT:-300}"
 vm 6.1 6.1 "$(stock_image "$v61")" "${GOSLAB_STOCK_TIMEOUT:-300}"
 summary

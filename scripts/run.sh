@@ -35,8 +35,10 @@ log=$logs/run-console.log
 echo "run: booting $v in QEMU (4 CPUs on 2 NUMA nodes, 4 GiB)"
 start=$SECONDS
 rc=0
+# track_waste=1: the live-waste columns of debugfs "classes" are filled
+# only when goslab records requested sizes, which it does not by default.
 scripts/vm/run-vm.sh --mode run --timeout 300 --log "$log" "${vm_opts[@]}" \
-	"$image" build/6.12 || rc=$?
+	--append goslab.track_waste=1 "$image" build/6.12 || rc=$?
 secs=$((SECONDS - start))
 
 # The guest's part: goslab's own kernel messages and the debugfs files.

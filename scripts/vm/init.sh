@@ -30,9 +30,12 @@ say() {
 	echo "goslab-vm: $*"
 }
 
-# load FILE.ko: insmod it and remember it for the unload at the end.
+# load FILE.ko: insmod it, with the NAME.param=value options of the kernel
+# command line as modprobe would pass them, and remember it for the unload.
 load() {
-	insmod "$1"
+	name=$(basename "$1" .ko)
+	# shellcheck disable=SC2046 # one word per option
+	insmod "$1" $(tr ' ' '\n' </proc/cmdline | sed -n "s/^$name\.//p")
 	rc=$?
 	say "insmod $(basename "$1") rc=$rc"
 	if [ $rc = 0 ]; then
