@@ -8,47 +8,9 @@
 # goslab.ko loaded; the module is found as in goslab_test.sh. TAP output;
 # exit 4 to skip.
 
-ksft_pass=0
-ksft_fail=1
-ksft_skip=4
-
 here=$(cd "$(dirname "$0")" && pwd)
-_nr=0
-_failed=0
-
-_diag() {
-	echo "# $*"
-}
-
-_result() {
-	_nr=$((_nr + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $_nr $2"
-	else
-		echo "not ok $_nr $2"
-		_failed=$((_failed + 1))
-	fi
-}
-
-_skip_all() {
-	echo "TAP version 13"
-	echo "1..0 # SKIP $1"
-	exit $ksft_skip
-}
-
-# _find_ko NAME: the path of NAME.ko in $GOSLAB_MODULES or a built tree.
-_find_ko() {
-	for d in "${GOSLAB_MODULES:-}" "$here/../.." "$here/../../.."; do
-		if [ -z "$d" ] || [ ! -d "$d" ]; then
-			continue
-		fi
-		f=$(find "$d" -name "$1.ko" 2>/dev/null | head -n 1)
-		if [ -n "$f" ]; then
-			echo "$f"
-			return
-		fi
-	done
-}
+# shellcheck source=tests/selftests/goslab/ksft_helpers.sh
+. "$here/ksft_helpers.sh"
 
 [ "$(id -u)" = 0 ] || _skip_all "must be run as root"
 [ -d /sys/module/goslab ] || _skip_all "goslab is not loaded"

@@ -7,83 +7,9 @@
 # $GOSLAB_MODULES, then in ../../modules beside this script (a built goslab
 # tree), then among the installed modules. TAP output; exit 4 to skip.
 
-ksft_pass=0
-ksft_fail=1
-ksft_skip=4
-
-debugfs=/sys/kernel/debug
-dir=$debugfs/goslab
 here=$(cd "$(dirname "$0")" && pwd)
-
-_nr=0
-_failed=0
-
-_plan() {
-	echo "TAP version 13"
-	echo "1..$1"
-}
-
-_diag() {
-	echo "# $*"
-}
-
-# _result STATUS NAME: STATUS is 0 (pass) or anything else (fail).
-_result() {
-	_nr=$((_nr + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $_nr $2"
-	else
-		echo "not ok $_nr $2"
-		_failed=$((_failed + 1))
-	fi
-}
-
-_skip() {
-	_nr=$((_nr + 1))
-	echo "ok $_nr $1 # SKIP $2"
-}
-
-# Skip the whole test: before the plan, TAP wants "1..0 # SKIP".
-_skip_all() {
-	echo "TAP version 13"
-	echo "1..0 # SKIP $1"
-	exit $ksft_skip
-}
-
-# _find_ko NAME: the path of NAME.ko, or NAME if modprobe knows it, or nothing.
-_find_ko() {
-	for d in "${GOSLAB_MODULES:-}" "$here/../../modules" "$here/../../.."; do
-		if [ -z "$d" ] || [ ! -d "$d" ]; then
-			continue
-		fi
-		f=$(find "$d" -name "$1.ko" 2>/dev/null | head -n 1)
-		if [ -n "$f" ]; then
-			echo "$f"
-			return
-		fi
-	done
-	if modinfo "$1" >/dev/null 2>&1; then
-		echo "$1"
-	fi
-}
-
-# _load KO: insmod a path, modprobe a name; diagnostics on failure.
-_load() {
-	case "$1" in
-	*.ko) out=$(insmod "$1" 2>&1) ;;
-	*) out=$(modprobe "$1" 2>&1) ;;
-	esac
-	rc=$?
-	[ $rc = 0 ] || _diag "loading $1: ${out:-exit status $rc}"
-	return $rc
-}
-
-_unload() {
-	out=$(rmmod "$1" 2>&1)
-	rc=$?
-	[ $rc = 0 ] || _diag "rmmod $1: ${out:-exit status $rc}"
-	return $rc
-}
+# shellcheck source=tests/selftests/goslab/ksft_helpers.sh
+. "$here/ksft_helpers.sh"
 
 # _column HEADER NAMES...: the 1-based index of the first header word that is
 # one of NAMES, or nothing.

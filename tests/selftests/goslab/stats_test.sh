@@ -15,91 +15,17 @@
 # Snapshot paths and cache names hold no spaces; they are left unquoted.
 # shellcheck disable=SC2086
 
-ksft_pass=0
-ksft_fail=1
-ksft_skip=4
-
 S=100
 N=1000
 M=400
 L=2
 LARGE_BYTES=65536
 
-debugfs=/sys/kernel/debug
-dir=$debugfs/goslab
 param=/sys/module/goslab/parameters
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/selftests/goslab/ksft_helpers.sh
+. "$here/ksft_helpers.sh"
 tmp=${TMPDIR:-/tmp}/goslab-stats.$$
-
-_nr=0
-_failed=0
-
-_plan() {
-	echo "TAP version 13"
-	echo "1..$1"
-}
-
-_diag() {
-	echo "# $*"
-}
-
-# _result STATUS NAME: STATUS is 0 (pass) or anything else (fail).
-_result() {
-	_nr=$((_nr + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $_nr $2"
-	else
-		echo "not ok $_nr $2"
-		_failed=$((_failed + 1))
-	fi
-}
-
-_skip() {
-	_nr=$((_nr + 1))
-	echo "ok $_nr $1 # SKIP $2"
-}
-
-_skip_all() {
-	echo "TAP version 13"
-	echo "1..0 # SKIP $1"
-	exit $ksft_skip
-}
-
-_find_ko() {
-	for d in "${GOSLAB_MODULES:-}" "$here/../../modules" "$here/../../.."; do
-		if [ -z "$d" ] || [ ! -d "$d" ]; then
-			continue
-		fi
-		f=$(find "$d" -name "$1.ko" 2>/dev/null | head -n 1)
-		if [ -n "$f" ]; then
-			echo "$f"
-			return
-		fi
-	done
-	if modinfo "$1" >/dev/null 2>&1; then
-		echo "$1"
-	fi
-}
-
-# _load KO ARGS...: insmod a path, modprobe a name.
-_load() {
-	ko=$1
-	shift
-	case "$ko" in
-	*.ko) out=$(insmod "$ko" "$@" 2>&1) ;;
-	*) out=$(modprobe "$ko" "$@" 2>&1) ;;
-	esac
-	rc=$?
-	[ $rc = 0 ] || _diag "loading $ko: ${out:-exit status $rc}"
-	return $rc
-}
-
-_unload() {
-	out=$(rmmod "$1" 2>&1)
-	rc=$?
-	[ $rc = 0 ] || _diag "rmmod $1: ${out:-exit status $rc}"
-	return $rc
-}
 
 # _snap DIR: copy every debugfs file of goslab (not fail_grow/) into DIR.
 _snap() {

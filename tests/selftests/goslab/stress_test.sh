@@ -9,62 +9,10 @@
 # 4 to skip. Bounded: GOSLAB_STRESS_MS (default 6000 per run on a debug
 # kernel, 4000 on others) and two stress runs.
 
-ksft_pass=0
-ksft_fail=1
-ksft_skip=4
-
-debugfs=/sys/kernel/debug
-dir=$debugfs/goslab
 params=/sys/module/goslab/parameters
 here=$(cd "$(dirname "$0")" && pwd)
-
-_nr=0
-_failed=0
-
-_plan() {
-	echo "TAP version 13"
-	echo "1..$1"
-}
-
-_diag() {
-	echo "# $*"
-}
-
-# _result STATUS NAME: STATUS is 0 (pass) or anything else (fail).
-_result() {
-	_nr=$((_nr + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $_nr $2"
-	else
-		echo "not ok $_nr $2"
-		_failed=$((_failed + 1))
-	fi
-}
-
-_skip() {
-	_nr=$((_nr + 1))
-	echo "ok $_nr $1 # SKIP $2"
-}
-
-_skip_all() {
-	echo "TAP version 13"
-	echo "1..0 # SKIP $1"
-	exit $ksft_skip
-}
-
-# _find_ko NAME: the path of NAME.ko, or nothing.
-_find_ko() {
-	for d in "${GOSLAB_MODULES:-}" "$here/../../modules" "$here/../../.."; do
-		if [ -z "$d" ] || [ ! -d "$d" ]; then
-			continue
-		fi
-		f=$(find "$d" -name "$1.ko" 2>/dev/null | head -n 1)
-		if [ -n "$f" ]; then
-			echo "$f"
-			return
-		fi
-	done
-}
+# shellcheck source=tests/selftests/goslab/ksft_helpers.sh
+. "$here/ksft_helpers.sh"
 
 # _summary KEY: one value of debugfs summary.
 _summary() {
