@@ -6,22 +6,10 @@
 # allocator refuses, so reclaim runs and calls goslab's shrinker. goslab
 # must give its free pages back and keep serving. TAP; exit 4 to skip.
 
-debugfs=/sys/kernel/debug
-dir=$debugfs/goslab
 params=/sys/module/goslab/parameters
 here=$(cd "$(dirname "$0")" && pwd)
-_nr=0
-_failed=0
-
-_result() {
-	_nr=$((_nr + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $_nr $2"
-	else
-		echo "not ok $_nr $2"
-		_failed=$((_failed + 1))
-	fi
-}
+# shellcheck source=tests/selftests/goslab/ksft_helpers.sh
+. "$here/ksft_helpers.sh"
 
 _summary() {
 	sed -n "s/^$1: //p" "$dir/summary"
