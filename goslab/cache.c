@@ -379,6 +379,11 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 	/* RCU readers may still look at a type-stable object. */
 	if (!(c->flags & SLAB_TYPESAFE_BY_RCU))
 		goslab_kasan_poison(obj, c->elemsize, GOSLAB_KASAN_FREE);
+	/* The object this CPU handed out last: its slot comes straight back. */
+	if (goslab_mcache_free_local(c, s, idx)) {
+		goslab_stat(c, GOSLAB_FREE);
+		return;
+	}
 	if (test_and_set_bit(idx, s->free_bits)) {
 		/* Lost a race with another free of the same object. */
 		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
@@ -423,13 +428,18 @@ EXPORT_SYMBOL_GPL(goslab_cache_free);
  * @cache: cache
  * @nr: number of objects
  * @objs: the objects; NULL entries are skipped
+ *
+ * Frees from the last to the first: objects allocated in a row (as
+ * goslab_cache_alloc_bulk() hands them out) go back newest first, so
+ * those of the CPU's current span return to it without an atomic
+ * operation (see goslab_mcache_free_local()).
  */
 void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 {
 	struct goslab_span *s;
-	size_t i;
+	size_t i = nr;
 
-	for (i = 0; i < nr; i++) {
+	while (i--) {
 		if (ZERO_OR_NULL_PTR(objs[i]))
 			continue;
 		s = goslab_span_of(objs[i]);
@@ -576,7 +586,7 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 	struct goslab_cache *c;
 	enum goslab_zone zone = GOSLAB_ZONE_NORMAL;
 	struct goslab_heap *h;
-	int nid;
+	int nid, cpu;
 
 	if (flags & SLAB_CACHE_DMA)
 		zone = GOSLAB_ZONE_DMA;
@@ -599,6 +609,8 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 	c->cpu = alloc_percpu(struct goslab_mcache);
 	if (!c->cpu)
 		goto err_free;
+	for_each_possible_cpu(cpu)
+		goslab_mcache_init_cpu(c, cpu);
 	for_each_node_state(nid, N_MEMORY) {
 		h = goslab_heap_get_own(nid, zone);
 		if (!h)

@@ -19,6 +19,7 @@
 #include <linux/bitops.h>
 #include <linux/version.h>
 #include <linux/rcupdate.h>
+#include <linux/workqueue.h>
 
 #include "goslab.h"
 #include "sizeclasses.h"
@@ -287,17 +288,26 @@ enum goslab_stat {
 
 extern const char *const goslab_stat_names[GOSLAB_NR_STATS];
 
+/* Contexts with a span of their own: task, softirq, hardirq (not NMI). */
+#define GOSLAB_MCACHE_CTXS	3
+
 /**
  * struct goslab_mcache - Go's mcache, per CPU and per cache
- * @span: current span, GOSLAB_SPAN_CACHED, or NULL.
+ * @span: current span of each context (interrupt_context_level()),
+ *	GOSLAB_SPAN_CACHED, or NULL.
  * @stat: counters; bumped with this_cpu ops.
+ * @cache: the cache, for @drain.
+ * @drain: work that hands this CPU's spans back (goslab_mcache_drain_cpu()).
  *
- * Only its own CPU reads or writes @span, with interrupts off (see
- * mcache.c); a CPU that is gone is drained by the hotplug callback.
+ * Only its own CPU reads or writes @span, each slot from its own context
+ * with preemption off, or all of them with interrupts off (see mcache.c);
+ * a CPU that is gone is drained by the hotplug callback.
  */
 struct goslab_mcache {
-	struct goslab_span *span;
+	struct goslab_span *span[GOSLAB_MCACHE_CTXS];
 	unsigned long stat[GOSLAB_NR_STATS];
+	struct goslab_cache *cache;
+	struct work_struct drain;
 };
 
 /* Flags a cache may be created with. */
@@ -380,6 +390,11 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 			    void *obj, unsigned long caller);
 void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s);
+int goslab_mcache_init(void);
+void goslab_mcache_exit(void);
+void goslab_mcache_init_cpu(struct goslab_cache *c, int cpu);
+bool goslab_mcache_free_local(struct goslab_cache *c, struct goslab_span *s,
+			      unsigned int idx);
 void goslab_mcache_drain_cpu(struct goslab_cache *c, int cpu);
 void goslab_mcache_drain_all(struct goslab_cache *c);
 void goslab_caches_exit(void);

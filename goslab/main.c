@@ -14,10 +14,11 @@
  *             fixalloc->lock	metadata free lists
  *   stack_large_lock		free large stacks; nests only heap locks
  *
- * A CPU's mcache has no lock: only that CPU touches it, with interrupts
- * off, and other CPUs drain it through an IPI (mcache.c). A span is owned
- * by the CPU caching it, or by whoever holds the central lock of the list
- * it is on: only the owner changes its
+ * A CPU's mcache has no lock: each context of that CPU (task, softirq,
+ * hardirq) touches only its own span, with preemption off, and other CPUs
+ * drain it through a work item on that CPU (mcache.c). A span is owned by
+ * the CPU context caching it, or by whoever holds the central lock of the
+ * list it is on: only the owner changes its
  * freeindex, allocCache, allocBits and alloc_count. Frees from any CPU
  * set bits in free_bits with atomic bit operations and take no lock,
  * except the central lock on a span's list changes (see mcentral.c).
@@ -115,6 +116,9 @@ static int __init goslab_init(void)
 	err = goslab_heaps_init();
 	if (err)
 		return err;
+	err = goslab_mcache_init();
+	if (err)
+		goto err_mcache;
 	err = goslab_kmalloc_init();
 	if (err)
 		goto err_kmalloc;
@@ -146,6 +150,8 @@ err_stack:
 	goslab_stack_exit();
 err_kmalloc:
 	goslab_kmalloc_exit();
+	goslab_mcache_exit();
+err_mcache:
 	goslab_heaps_exit();
 	return err;
 }
@@ -160,6 +166,7 @@ static void __exit goslab_exit(void)
 	goslab_stack_exit();
 	goslab_kmalloc_exit();
 	goslab_caches_exit();
+	goslab_mcache_exit();
 	goslab_heaps_exit();
 	goslab_stats_exit();
 	/* Only objects still live at unload (reported above) may keep pages. */

@@ -3,28 +3,47 @@
  * goslab per-CPU caches: Go's mcache (mcache.go, malloc.go's nextFreeFast).
  *
  * Go keeps one mcache per P with a current span per size class; goslab
- * keeps, per cache, one struct goslab_mcache per CPU with that cache's
- * current span. The fast path takes the next slot from the span's 64-bit
- * allocCache with count-trailing-zeros and touches only this CPU's data.
+ * keeps, per cache, one struct goslab_mcache per CPU. The fast path takes
+ * the next slot from the span's 64-bit allocCache with count-trailing-zeros
+ * and touches only this CPU's data.
  *
- * Only its own CPU touches an mcache, with interrupts off: that makes the
- * fast path safe against preemption, migration and interrupt handlers
- * that allocate, with no lock and no atomic operation. Other CPUs drain an
- * mcache by asking its CPU to (an IPI, which waits for interrupts to be on
- * again); the mcache of a CPU that is gone is drained by the hotplug
- * callback, when nothing else can run on that CPU.
+ * An mcache holds one current span per context a CPU runs allocations in:
+ * task, softirq and hardirq (interrupt_context_level()). A context cannot
+ * be interrupted by the same context on its own CPU, so with preemption
+ * off each span is touched by one thread of execution at a time: the fast
+ * path takes no lock, makes no atomic operation and leaves interrupts on.
+ * A Go P is not preempted in the middle of mallocgc for the same reason.
+ *
+ * Other CPUs drain an mcache by running a work item on its CPU (goslab's
+ * own WQ_MEM_RECLAIM workqueue, so the shrinker may wait for it), which
+ * hands the spans back with interrupts off: no context of that CPU can be
+ * in the middle of the fast path then. The mcache of a CPU that is gone is
+ * drained by the hotplug callback, when nothing runs on that CPU.
+ *
+ * A free of the object the context allocated last, while its span is still
+ * the context's, gives the slot straight back (goslab_mcache_free_local()):
+ * freeindex steps back by one, as SLUB's per-CPU freelist reuses the last
+ * freed object first. Every other free goes through the span's free_bits.
  */
 #include "internal.h"
 
+static struct workqueue_struct *mcache_wq;
+
+/* This context's span slot; preemption off, not in NMI. */
+static __always_inline struct goslab_span **mcache_slot(struct goslab_cache *c)
+{
+	return &this_cpu_ptr(c->cpu)->span[interrupt_context_level()];
+}
+
 /*
- * The CPU's span is used up from freeindex on: sweep it in place if frees
- * have come in (the CPU owns it, so no central lock is needed), else hand
- * it back to its central. Returns a slot index or -1.
+ * The context's span is used up from freeindex on: sweep it in place if
+ * frees have come in (the context owns it, so no central lock is needed),
+ * else hand it back to its central. Returns a slot index or -1.
  */
 static int mcache_next_slot(struct goslab_cache *cache,
-			    struct goslab_mcache *mc)
+			    struct goslab_span **slot)
 {
-	struct goslab_span *s = mc->span;
+	struct goslab_span *s = *slot;
 	unsigned int idx;
 
 	if (!s)
@@ -39,7 +58,7 @@ static int mcache_next_slot(struct goslab_cache *cache,
 		if (idx < s->nelems)
 			return idx;
 	}
-	mc->span = NULL;
+	*slot = NULL;
 	goslab_central_uncache_span(s->central, s);
 	return -1;
 }
@@ -60,54 +79,55 @@ static struct goslab_central *local_central(struct goslab_cache *cache)
  * @cache: cache
  * @gfp: what the caller allows
  *
+ * Context: any but NMI; sleeps only if @gfp allows.
  * Return: the object, or NULL.
  */
 void *goslab_mcache_alloc(struct goslab_cache *cache, gfp_t gfp)
 {
-	struct goslab_mcache *mc;
-	struct goslab_span *s, *fresh;
-	unsigned long flags;
+	struct goslab_span *s, *fresh, **slot;
 	void *obj;
 	int idx;
 
-	local_irq_save(flags);
-	mc = this_cpu_ptr(cache->cpu);
-	s = mc->span;
+	if (WARN_ON_ONCE(in_nmi()))
+		return NULL;
+	preempt_disable();
+	slot = mcache_slot(cache);
+	s = *slot;
 	if (likely(s)) {
 		idx = goslab_span_next_free_fast(s);
 		if (likely(idx >= 0)) {
 			obj = goslab_span_obj(s, idx);
 			__this_cpu_inc(cache->cpu->stat[GOSLAB_ALLOC_FAST]);
-			local_irq_restore(flags);
+			preempt_enable();
 			return obj;
 		}
 	}
-	idx = mcache_next_slot(cache, mc);
+	idx = mcache_next_slot(cache, slot);
 	if (idx >= 0) {
 		fresh = NULL;
 		goto got;
 	}
 
 	/* Refill: the heap may have to grow, which may sleep. */
-	local_irq_restore(flags);
+	preempt_enable();
 	fresh = goslab_central_cache_span(local_central(cache), gfp);
 	if (!fresh)
 		return NULL;
 	goslab_stat(cache, GOSLAB_REFILL);
 
-	local_irq_save(flags);
-	mc = this_cpu_ptr(cache->cpu);
-	/* An interrupt or another task may have refilled this CPU meanwhile. */
-	idx = mcache_next_slot(cache, mc);
+	preempt_disable();
+	slot = mcache_slot(cache);
+	/* Another task may have refilled this CPU meanwhile. */
+	idx = mcache_next_slot(cache, slot);
 	if (idx < 0) {
-		mc->span = fresh;
+		*slot = fresh;
 		fresh = NULL;
-		idx = goslab_span_next_free(mc->span);
+		idx = goslab_span_next_free(*slot);
 	}
 got:
-	s = mc->span;
+	s = *slot;
 	obj = goslab_span_obj(s, idx);
-	local_irq_restore(flags);
+	preempt_enable();
 	if (fresh)
 		goslab_central_uncache_span(fresh->central, fresh);
 	goslab_stat(cache, GOSLAB_ALLOC_SLOW);
@@ -115,27 +135,27 @@ got:
 }
 
 /**
- * goslab_mcache_alloc_bulk() - up to @nr objects with interrupts off once
+ * goslab_mcache_alloc_bulk() - up to @nr objects of this context's span
  * @cache: cache
  * @nr: objects wanted
  * @objs: where they go
  *
- * Takes what this CPU's span has without refilling.
+ * Takes what the span has, with preemption off once, without refilling.
  *
+ * Context: any but NMI.
  * Return: objects taken.
  */
 size_t goslab_mcache_alloc_bulk(struct goslab_cache *cache, size_t nr,
 				void **objs)
 {
-	struct goslab_mcache *mc;
 	struct goslab_span *s;
-	unsigned long flags;
 	size_t n = 0;
 	int idx;
 
-	local_irq_save(flags);
-	mc = this_cpu_ptr(cache->cpu);
-	s = mc->span;
+	if (WARN_ON_ONCE(in_nmi()))
+		return 0;
+	preempt_disable();
+	s = *mcache_slot(cache);
 	while (s && n < nr) {
 		idx = goslab_span_next_free_fast(s);
 		if (idx < 0) {
@@ -146,63 +166,152 @@ size_t goslab_mcache_alloc_bulk(struct goslab_cache *cache, size_t nr,
 		objs[n++] = goslab_span_obj(s, idx);
 	}
 	__this_cpu_add(cache->cpu->stat[GOSLAB_ALLOC_FAST], n);
-	local_irq_restore(flags);
+	preempt_enable();
 	return n;
 }
 
-/* Hand this CPU's span of @info (a cache) back to its central. */
-static void mcache_drain_this_cpu(void *info)
+/**
+ * goslab_mcache_free_local() - give back the slot this context took last
+ * @cache: cache
+ * @s: the object's span
+ * @idx: the object's slot, live
+ *
+ * If @s is this context's span and @idx is the slot just below its
+ * freeindex (the one it handed out last, as a rule), steps freeindex back
+ * over it (goslab_span_unalloc()): the next allocation returns it again,
+ * with no atomic operation and no sweep.
+ *
+ * Return: true if the slot is free again; false if the caller must free
+ * it through free_bits.
+ */
+bool goslab_mcache_free_local(struct goslab_cache *cache,
+			      struct goslab_span *s, unsigned int idx)
 {
-	struct goslab_cache *cache = info;
+	bool done = false;
+
+	if (in_nmi())
+		return false;
+	preempt_disable();
+	if (*mcache_slot(cache) == s)
+		done = goslab_span_unalloc(s, idx);
+	preempt_enable();
+	return done;
+}
+
+/* Hand this CPU's spans back; interrupts off, so no context is using them. */
+static void mcache_drain_this_cpu(struct goslab_cache *cache)
+{
+	struct goslab_span *spans[GOSLAB_MCACHE_CTXS];
 	struct goslab_mcache *mc;
-	struct goslab_span *s;
 	unsigned long flags;
+	int i;
 
 	local_irq_save(flags);
 	mc = this_cpu_ptr(cache->cpu);
-	s = mc->span;
-	mc->span = NULL;
+	for (i = 0; i < GOSLAB_MCACHE_CTXS; i++) {
+		spans[i] = mc->span[i];
+		mc->span[i] = NULL;
+	}
 	local_irq_restore(flags);
-	if (s)
-		goslab_central_uncache_span(s->central, s);
+	for (i = 0; i < GOSLAB_MCACHE_CTXS; i++)
+		if (spans[i])
+			goslab_central_uncache_span(spans[i]->central, spans[i]);
+}
+
+static void mcache_drain_work(struct work_struct *work)
+{
+	struct goslab_mcache *mc = container_of(work, struct goslab_mcache,
+						drain);
+
+	/*
+	 * Drains the CPU it runs on: its own, unless that CPU went down after
+	 * the work was queued, and then the hotplug callback drains the dead
+	 * CPU's mcache.
+	 */
+	mcache_drain_this_cpu(mc->cache);
 }
 
 /**
- * goslab_mcache_drain_cpu() - hand a CPU's span back to its central
+ * goslab_mcache_init_cpu() - set up one CPU's mcache of a new cache
+ * @cache: cache being created
+ * @cpu: any possible CPU
+ */
+void goslab_mcache_init_cpu(struct goslab_cache *cache, int cpu)
+{
+	struct goslab_mcache *mc = per_cpu_ptr(cache->cpu, cpu);
+
+	mc->cache = cache;
+	INIT_WORK(&mc->drain, mcache_drain_work);
+}
+
+/**
+ * goslab_mcache_drain_cpu() - hand a CPU's spans back to their central
  * @cache: cache
- * @cpu: an online CPU (asked through an IPI, or run here if it is this
- *	one), or a CPU that is gone (the hotplug callback's case)
+ * @cpu: an online CPU (drained by a work item on it), or a CPU that is gone
+ *	(the hotplug callback's case)
  *
- * Context: process context, interrupts on.
+ * Context: process context, may sleep.
  */
 void goslab_mcache_drain_cpu(struct goslab_cache *cache, int cpu)
 {
 	struct goslab_mcache *mc = per_cpu_ptr(cache->cpu, cpu);
 	struct goslab_span *s;
+	int i;
 
-	if (!smp_call_function_single(cpu, mcache_drain_this_cpu, cache, 1))
+	might_sleep();
+	if (cpu_online(cpu)) {
+		queue_work_on(cpu, mcache_wq, &mc->drain);
+		flush_work(&mc->drain);
 		return;
+	}
 	/* Offline: nothing runs there, and hotplug is not under way. */
-	s = mc->span;
-	mc->span = NULL;
-	if (s)
-		goslab_central_uncache_span(s->central, s);
+	for (i = 0; i < GOSLAB_MCACHE_CTXS; i++) {
+		s = mc->span[i];
+		mc->span[i] = NULL;
+		if (s)
+			goslab_central_uncache_span(s->central, s);
+	}
 }
 
 /**
- * goslab_mcache_drain_all() - hand every online CPU's span back
+ * goslab_mcache_drain_all() - hand every online CPU's spans back
  * @cache: cache
  *
  * CPUs that are offline were drained when they went down; with the
  * hotplug lock held (cpus_read_lock()) that covers every CPU, without it a
- * CPU going down at the same time keeps its span until its hotplug
+ * CPU going down at the same time keeps its spans until its hotplug
  * callback runs.
  *
- * Context: process context, interrupts on.
+ * Context: process context, may sleep.
  */
 void goslab_mcache_drain_all(struct goslab_cache *cache)
 {
-	on_each_cpu(mcache_drain_this_cpu, cache, 1);
+	int cpu;
+
+	might_sleep();
+	for_each_online_cpu(cpu)
+		queue_work_on(cpu, mcache_wq, &per_cpu_ptr(cache->cpu, cpu)->drain);
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(cache->cpu, cpu)->drain);
+}
+
+/**
+ * goslab_mcache_init() - the workqueue drains run on
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int goslab_mcache_init(void)
+{
+	mcache_wq = alloc_workqueue("goslab_drain", WQ_MEM_RECLAIM, 0);
+	return mcache_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * goslab_mcache_exit() - after the last cache is gone
+ */
+void goslab_mcache_exit(void)
+{
+	destroy_workqueue(mcache_wq);
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)

@@ -63,23 +63,25 @@ unsigned int goslab_span_next_free(struct goslab_span *s)
 		/* The rest of this word is taken: move to the next one. */
 		idx = ALIGN_DOWN(idx, 64) + 64;
 		if (idx >= s->nelems) {
-			s->freeindex = s->nelems;
+			s->alloc_cache = 0;
+			WRITE_ONCE(s->freeindex, s->nelems);
 			return s->nelems;
 		}
 		s->alloc_cache = ~alloc_word(s, idx / 64);
-		s->freeindex = idx;
+		WRITE_ONCE(s->freeindex, idx);
 	}
 	bit = __ffs64(s->alloc_cache);
 	result = idx + bit;
 	if (result >= s->nelems) {
-		s->freeindex = s->nelems;
+		s->alloc_cache = 0;
+		WRITE_ONCE(s->freeindex, s->nelems);
 		return s->nelems;
 	}
 	s->alloc_cache = bit == 63 ? 0 : s->alloc_cache >> (bit + 1);
 	idx = result + 1;
 	if (idx % 64 == 0 && idx < s->nelems)
 		s->alloc_cache = ~alloc_word(s, idx / 64);
-	s->freeindex = idx;
+	WRITE_ONCE(s->freeindex, idx);
 	s->alloc_count++;
 	return result;
 }

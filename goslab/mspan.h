@@ -64,7 +64,7 @@ enum goslab_span_state {
  * @free_bits: set = slot freed since the last sweep; set atomically by frees,
  *	taken by the sweep with xchg.
  *
- * "Owner" is the CPU whose mcache holds the span (interrupts off) or,
+ * "Owner" is the CPU context whose mcache holds the span (preemption off) or,
  * for a span in a central list, whoever holds central->lock.
  */
 struct goslab_span {
@@ -123,9 +123,34 @@ static __always_inline int goslab_span_next_free_fast(struct goslab_span *s)
 	if (freeidx % 64 == 0 && freeidx != s->nelems)
 		return -1;
 	s->alloc_cache = bit == 63 ? 0 : s->alloc_cache >> (bit + 1);
-	s->freeindex = freeidx;
+	WRITE_ONCE(s->freeindex, freeidx);
 	s->alloc_count++;
 	return result;
+}
+
+/*
+ * Give back the slot just below freeindex, which the caller is freeing
+ * (it is live): freeindex steps back over it and allocCache gets its bit,
+ * so it is the next slot handed out. The owner only. Not at a 64-slot word
+ * boundary, where allocCache was reloaded. Returns true if done; false if
+ * the free must go through free_bits.
+ */
+static inline bool goslab_span_unalloc(struct goslab_span *s, unsigned int idx)
+{
+	unsigned int fi = s->freeindex;
+
+	if (idx + 1 != fi || !(fi % 64))
+		return false;
+	/* Live since the last sweep: free from now on, as for a sweep. */
+	if (test_bit(idx, s->alloc_bits))
+		__clear_bit(idx, s->alloc_bits);
+	/* allocCache covers the slots from freeindex to the word's end. */
+	s->alloc_cache = (s->alloc_cache << 1) | 1;
+	s->alloc_count--;
+	/* Pairs with smp_rmb() in goslab_span_obj_live(), as for a sweep. */
+	smp_wmb();
+	WRITE_ONCE(s->freeindex, idx);
+	return true;
 }
 
 #endif /* _GOSLAB_MSPAN_H */

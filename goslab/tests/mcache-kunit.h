@@ -2,8 +2,9 @@
 /*
  * KUnit suite goslab_mcache: one CPU's cache of one goslab cache (Go's
  * mcache): refill from the central, the fast path in address order, the
- * in-place sweep of the CPU's own span, hand-back of a used-up span, the
- * drain, and bulk allocation without refill.
+ * in-place sweep of the CPU's own span, the straight return of the object
+ * allocated last, hand-back of a used-up span, the drain, and bulk
+ * allocation without refill.
  *
  * Included at the end of mcache.c. Each case pins itself to its CPU with
  * migrate_disable() (allocations may still sleep) and uses a cache of its
@@ -37,16 +38,21 @@ static unsigned long mcache_test_stat(struct goslab_cache *c,
 	return this_cpu_ptr(c->cpu)->stat[item];
 }
 
+/* The task context's span of this CPU (the test runs in a kthread). */
+static struct goslab_span *mcache_test_span(struct goslab_cache *c)
+{
+	return this_cpu_ptr(c->cpu)->span[0];
+}
+
 static void goslab_mcache_test_refill_then_fast(struct kunit *test)
 {
 	struct goslab_cache *c = mcache_test_cache(test, "kunit_mc_fast");
-	struct goslab_mcache *mc;
+	struct goslab_span *s;
 	unsigned long refill, fast, fresh;
 	u8 *objs[10];
 	unsigned int i;
 
 	migrate_disable();
-	mc = this_cpu_ptr(c->cpu);
 	refill = mcache_test_stat(c, GOSLAB_REFILL);
 	fast = mcache_test_stat(c, GOSLAB_ALLOC_FAST);
 	fresh = mcache_test_stat(c, GOSLAB_SPAN_NEW);
@@ -57,14 +63,15 @@ static void goslab_mcache_test_refill_then_fast(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_SPAN_NEW), fresh + 1);
 	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_ALLOC_FAST),
 			fast + ARRAY_SIZE(objs) - 1);
-	KUNIT_EXPECT_NOT_NULL(test, mc->span);
-	if (mc->span && objs[0]) {
-		KUNIT_EXPECT_EQ(test, mc->span->state, GOSLAB_SPAN_CACHED);
-		KUNIT_EXPECT_PTR_EQ(test, goslab_span_of(objs[0]), mc->span);
+	s = mcache_test_span(c);
+	KUNIT_EXPECT_NOT_NULL(test, s);
+	if (s && objs[0]) {
+		KUNIT_EXPECT_EQ(test, s->state, GOSLAB_SPAN_CACHED);
+		KUNIT_EXPECT_PTR_EQ(test, goslab_span_of(objs[0]), s);
 		/* A fresh span hands its slots out in address order. */
 		for (i = 0; i < ARRAY_SIZE(objs); i++)
 			KUNIT_EXPECT_PTR_EQ(test, (void *)objs[i],
-					    goslab_span_obj(mc->span, i));
+					    goslab_span_obj(s, i));
 	}
 	migrate_enable();
 	for (i = 0; i < ARRAY_SIZE(objs); i++)
@@ -88,7 +95,7 @@ static void goslab_mcache_test_local_sweep(struct kunit *test)
 	migrate_disable();
 	for (i = 0; i < n; i++)
 		objs[i] = goslab_cache_alloc(c, GFP_KERNEL);
-	s = this_cpu_ptr(c->cpu)->span;
+	s = mcache_test_span(c);
 	sweeps = mcache_test_stat(c, GOSLAB_SWEEP);
 	refill = mcache_test_stat(c, GOSLAB_REFILL);
 	goslab_cache_free(c, objs[n / 2]);
@@ -96,11 +103,46 @@ static void goslab_mcache_test_local_sweep(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, again, objs[n / 2]);
 	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_SWEEP), sweeps + 1);
 	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_REFILL), refill);
-	KUNIT_EXPECT_PTR_EQ(test, this_cpu_ptr(c->cpu)->span, s);
+	KUNIT_EXPECT_PTR_EQ(test, mcache_test_span(c), s);
 	migrate_enable();
 	objs[n / 2] = again;
 	for (i = 0; i < n; i++)
 		goslab_cache_free(c, objs[i]);
+}
+
+/*
+ * The object this CPU allocated last goes straight back to its span (the
+ * span steps back over it): no free bit, no pending free, no sweep, and
+ * the next allocation returns it. An older object takes the free bits.
+ */
+static void goslab_mcache_test_free_last(struct kunit *test)
+{
+	struct goslab_cache *c = mcache_test_cache(test, "kunit_mc_last");
+	void *a, *b, *again;
+	struct goslab_span *s;
+	unsigned long sweeps;
+
+	migrate_disable();
+	a = goslab_cache_alloc(c, GFP_KERNEL);
+	b = goslab_cache_alloc(c, GFP_KERNEL);
+	s = mcache_test_span(c);
+	KUNIT_EXPECT_PTR_EQ(test, goslab_span_of(b), s);
+	sweeps = mcache_test_stat(c, GOSLAB_SWEEP);
+	goslab_cache_free(c, b);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 0);
+	KUNIT_EXPECT_FALSE(test, goslab_span_obj_live(s, 1));
+	again = goslab_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, again, b);
+	/* @a is no longer the last one handed out. */
+	goslab_cache_free(c, a);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 1);
+	KUNIT_EXPECT_TRUE(test, test_bit(0, s->free_bits));
+	goslab_cache_free(c, again);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 1);
+	KUNIT_EXPECT_EQ(test, goslab_span_live_count(s), 0U);
+	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_SWEEP), sweeps);
+	KUNIT_EXPECT_PTR_EQ(test, mcache_test_span(c), s);
+	migrate_enable();
 }
 
 /* A used-up span with nothing freed goes to the central's full list. */
@@ -120,7 +162,7 @@ static void goslab_mcache_test_uncache_full(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, first);
 	if (first) {
 		KUNIT_EXPECT_EQ(test, first->state, GOSLAB_SPAN_FULL);
-		KUNIT_EXPECT_PTR_NE(test, this_cpu_ptr(c->cpu)->span, first);
+		KUNIT_EXPECT_PTR_NE(test, mcache_test_span(c), first);
 		KUNIT_EXPECT_EQ(test, first->central->nfull, 1UL);
 	}
 	migrate_enable();
@@ -140,14 +182,14 @@ static void goslab_mcache_test_drain(struct kunit *test)
 	migrate_disable();
 	for (i = 0; i < 3; i++)
 		objs[i] = goslab_cache_alloc(c, GFP_KERNEL);
-	s = this_cpu_ptr(c->cpu)->span;
+	s = mcache_test_span(c);
 	fresh = mcache_test_stat(c, GOSLAB_SPAN_NEW);
 	refill = mcache_test_stat(c, GOSLAB_REFILL);
 	goslab_mcache_drain_cpu(c, smp_processor_id());
-	KUNIT_EXPECT_NULL(test, this_cpu_ptr(c->cpu)->span);
+	KUNIT_EXPECT_NULL(test, mcache_test_span(c));
 	KUNIT_EXPECT_EQ(test, s->state, GOSLAB_SPAN_PARTIAL);
 	objs[3] = goslab_cache_alloc(c, GFP_KERNEL);
-	KUNIT_EXPECT_PTR_EQ(test, this_cpu_ptr(c->cpu)->span, s);
+	KUNIT_EXPECT_PTR_EQ(test, mcache_test_span(c), s);
 	KUNIT_EXPECT_PTR_EQ(test, objs[3], goslab_span_obj(s, 3));
 	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_SPAN_NEW), fresh);
 	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_REFILL), refill + 1);
@@ -192,6 +234,7 @@ static void goslab_mcache_test_bulk(struct kunit *test)
 static struct kunit_case goslab_mcache_cases[] = {
 	KUNIT_CASE(goslab_mcache_test_refill_then_fast),
 	KUNIT_CASE(goslab_mcache_test_local_sweep),
+	KUNIT_CASE(goslab_mcache_test_free_last),
 	KUNIT_CASE(goslab_mcache_test_uncache_full),
 	KUNIT_CASE(goslab_mcache_test_drain),
 	KUNIT_CASE(goslab_mcache_test_bulk),

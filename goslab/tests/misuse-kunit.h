@@ -71,6 +71,15 @@ static void goslab_misuse_test_double_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goslab_cache_shrink(c), 1);
 	EXPECT_REFUSED(test, GOSLAB_BAD_DOUBLE_FREE, goslab_kfree(p));
 	goslab_cache_free(c, q);
+	/* The object allocated last goes straight back: still caught. */
+	migrate_disable();
+	p = goslab_cache_alloc(c, GFP_KERNEL);
+	goslab_cache_free(c, p);
+	EXPECT_REFUSED(test, GOSLAB_BAD_DOUBLE_FREE, goslab_cache_free(c, p));
+	q = goslab_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	goslab_cache_free(c, q);
+	migrate_enable();
 	check_still_sound(test, c);
 	goslab_cache_destroy(c);
 

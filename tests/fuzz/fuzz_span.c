@@ -6,7 +6,9 @@
  *
  * A free is recorded the way goslab_cache_free_span() does it (cache.c is
  * not part of this target): refuse unless goslab_span_obj_live(), then
- * test_and_set_bit() in free_bits and one more pending free.
+ * test_and_set_bit() in free_bits and one more pending free; or, as
+ * goslab_mcache_free_local() does for the CPU's own span,
+ * goslab_span_unalloc().
  */
 #include "fuzz.h"
 
@@ -107,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		unsigned long off;
 		int got, k;
 
-		switch (op % 8) {
+		switch (op % 9) {
 		case 0: case 1: case 2:	/* allocate: fast path, then slow */
 			want = model_next();
 			got = goslab_span_next_free_fast(&s);
@@ -147,6 +149,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			}
 			model_fi = 0;
 			CHECK(s.alloc_count == count(LIVE), "alloc_count");
+			break;
+		case 7:			/* the owner frees, stepping back if it can */
+			k = pick(&in, LIVE);
+			if (k < 0)
+				break;
+			want = k + 1 == (int)model_fi && model_fi % 64;
+			CHECK(goslab_span_unalloc(&s, k) == want,
+			      "unalloc %d at freeindex %u", k, model_fi);
+			if (!want)
+				break;
+			state[k] = FREE;
+			swept_bits[k] = false;
+			model_fi = k;
 			break;
 		default:		/* object index of an address */
 			off = take(&in, 3) % ((unsigned long)s.nelems * s.elemsize + 64);

@@ -127,6 +127,11 @@ static inline void clear_bit(unsigned long nr, volatile unsigned long *addr)
 			   __ATOMIC_SEQ_CST);
 }
 
+static inline void __clear_bit(unsigned long nr, volatile unsigned long *addr)
+{
+	addr[nr / BITS_PER_LONG] &= ~BIT(nr % BITS_PER_LONG);
+}
+
 static inline bool test_and_set_bit(unsigned long nr, volatile unsigned long *addr)
 {
 	unsigned long m = BIT(nr % BITS_PER_LONG);
