@@ -152,6 +152,23 @@ void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s)
 	goslab_kasan_poison(s->base + used, bytes - used, GOSLAB_KASAN_REDZONE);
 }
 
+/* goslab_obj_alloc_hook(), inline for the caches' own fast path. */
+static __always_inline void obj_alloc_hook(struct goslab_cache *c, void *obj,
+					   size_t req, size_t slot, gfp_t gfp,
+					   unsigned long caller)
+{
+	goslab_kasan_unpoison(obj, slot);
+	if (c && (c->flags & SLAB_POISON) && !poison_intact(c, obj)) {
+		goslab_report(GOSLAB_BAD_POISON, c->name, obj, caller);
+		poison_fill(c, obj);
+	}
+	if (c ? want_zero(c, gfp) : want_init_on_alloc(gfp))
+		memset(obj, 0, c ? c->size : slot);
+	kasan_alloc(obj, req, slot);
+	kmemleak_alloc(obj, req, 1, gfp);
+	goslab_stats_alloc(c, obj, req, slot, gfp, caller);
+}
+
 /**
  * goslab_obj_alloc_hook() - what every allocated object goes through
  * @c: cache (NULL for large objects and large stacks)
@@ -168,16 +185,7 @@ void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s)
 void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t req,
 			   size_t slot, gfp_t gfp, unsigned long caller)
 {
-	goslab_kasan_unpoison(obj, slot);
-	if (c && (c->flags & SLAB_POISON) && !poison_intact(c, obj)) {
-		goslab_report(GOSLAB_BAD_POISON, c->name, obj, caller);
-		poison_fill(c, obj);
-	}
-	if (c ? want_zero(c, gfp) : want_init_on_alloc(gfp))
-		memset(obj, 0, c ? c->size : slot);
-	kasan_alloc(obj, req, slot);
-	kmemleak_alloc(obj, req, 1, gfp);
-	goslab_stats_alloc(c, obj, req, slot, gfp, caller);
+	obj_alloc_hook(c, obj, req, slot, gfp, caller);
 }
 
 /**
@@ -216,9 +224,11 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 	void *obj;
 
 	might_alloc(gfp);
-	if (node == NUMA_NO_NODE || node == numa_mem_id() ||
-	    (unsigned int)node >= MAX_NUMNODES || !c->central[node]) {
-		obj = goslab_mcache_alloc(c, gfp);
+	if (likely(node == NUMA_NO_NODE || node == numa_mem_id() ||
+		   (unsigned int)node >= MAX_NUMNODES || !c->central[node])) {
+		obj = goslab_mcache_alloc_fast(c);
+		if (unlikely(!obj))
+			obj = goslab_mcache_alloc(c, gfp);
 	} else {
 		struct goslab_central *cen = c->central[node];
 
@@ -233,7 +243,7 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 		goslab_stat(c, GOSLAB_ALLOC_FAIL);
 		return NULL;
 	}
-	goslab_obj_alloc_hook(c, obj, req, c->elemsize, gfp, caller);
+	obj_alloc_hook(c, obj, req, c->elemsize, gfp, caller);
 	return obj;
 }
 
@@ -296,8 +306,8 @@ int goslab_cache_alloc_bulk(struct goslab_cache *cache, gfp_t gfp, size_t nr,
 		}
 	}
 	for (i = 0; i < nr; i++)
-		goslab_obj_alloc_hook(cache, objs[i], cache->size,
-				      cache->elemsize, gfp, _RET_IP_);
+		obj_alloc_hook(cache, objs[i], cache->size, cache->elemsize,
+			       gfp, _RET_IP_);
 	return nr;
 fail:
 	goslab_stat(cache, GOSLAB_ALLOC_FAIL);
@@ -327,41 +337,39 @@ static bool span_holds_objects(struct goslab_span *s)
 	}
 }
 
-/**
- * goslab_cache_free_span() - free an object of a span of small objects
- * @c: the cache the caller says the object belongs to
- * @s: span holding @obj
- * @obj: the object
- * @caller: for reports
- *
- * Refuses, reports and counts: a pointer into the middle of an object or
- * past the last one, an object of another cache, an object that is not
- * allocated (double free).
+/*
+ * The checks and hooks of a free of a small object: refuses, reports and
+ * counts a pointer into the middle of an object or past the last one, an
+ * object of another cache, an object that is not allocated (double free),
+ * or one already in @batch (a bulk free's slots not yet recorded). Returns
+ * the slot, or -1 if the free was refused.
  */
-void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
-			    void *obj, unsigned long caller)
+static __always_inline int free_prepare(struct goslab_cache *c,
+					struct goslab_span *s, void *obj,
+					const unsigned long *batch,
+					unsigned long caller)
 {
-	int idx, n;
+	int idx;
 
 	if (!span_holds_objects(s)) {
 		goslab_kasan_bad_free(obj);
 		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
-		return;
+		return -1;
 	}
 	if (s->cache != c) {
 		goslab_refuse_free(c, GOSLAB_BAD_WRONG_CACHE, obj, caller);
-		return;
+		return -1;
 	}
 	idx = goslab_span_obj_index(s, obj);
 	if (idx < 0) {
 		goslab_refuse_free(c, idx == -EINVAL ? GOSLAB_BAD_INTERIOR :
 				   GOSLAB_BAD_NOT_OURS, obj, caller);
-		return;
+		return -1;
 	}
-	if (!goslab_span_obj_live(s, idx)) {
+	if (!goslab_span_obj_live(s, idx) || (batch && test_bit(idx, batch))) {
 		goslab_kasan_bad_free(obj);
 		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
-		return;
+		return -1;
 	}
 	goslab_stats_free_small(c, s, idx, obj, caller);
 	/* goslab's own checks and fills below read and write the whole slot. */
@@ -379,6 +387,46 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 	/* RCU readers may still look at a type-stable object. */
 	if (!(c->flags & SLAB_TYPESAFE_BY_RCU))
 		goslab_kasan_poison(obj, c->elemsize, GOSLAB_KASAN_FREE);
+	return idx;
+}
+
+/*
+ * @count frees of @s are in its free_bits: count them pending, and tell
+ * the central if the span may change lists (its first pending free, or
+ * maybe its last object).
+ */
+static void free_note(struct goslab_cache *c, struct goslab_span *s,
+		      int count)
+{
+	int n = atomic_add_return(count, &s->pending);
+
+	goslab_stat_add(c, GOSLAB_FREE, count);
+	if (s->heap->nid != numa_mem_id())
+		goslab_stat_add(c, GOSLAB_FREE_REMOTE, count);
+	/* Pairs with smp_store_mb() in goslab_central_uncache_span(). */
+	if (READ_ONCE(s->state) != GOSLAB_SPAN_CACHED &&
+	    (n == count || n >= READ_ONCE(s->alloc_count)))
+		goslab_central_note_free(s, n);
+}
+
+/**
+ * goslab_cache_free_span() - free an object of a span of small objects
+ * @c: the cache the caller says the object belongs to
+ * @s: span holding @obj
+ * @obj: the object
+ * @caller: for reports
+ *
+ * Refuses, reports and counts: a pointer into the middle of an object or
+ * past the last one, an object of another cache, an object that is not
+ * allocated (double free).
+ */
+void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
+			    void *obj, unsigned long caller)
+{
+	int idx = free_prepare(c, s, obj, NULL, caller);
+
+	if (idx < 0)
+		return;
 	/* The object this CPU handed out last: its slot comes straight back. */
 	if (goslab_mcache_free_local(c, s, idx)) {
 		goslab_stat(c, GOSLAB_FREE);
@@ -389,14 +437,7 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
 		return;
 	}
-	n = atomic_inc_return(&s->pending);
-	goslab_stat(c, GOSLAB_FREE);
-	if (s->heap->nid != numa_mem_id())
-		goslab_stat(c, GOSLAB_FREE_REMOTE);
-	/* Pairs with smp_store_mb() in goslab_central_uncache_span(). */
-	if (READ_ONCE(s->state) != GOSLAB_SPAN_CACHED &&
-	    (n == 1 || n >= READ_ONCE(s->alloc_count)))
-		goslab_central_note_free(s, n);
+	free_note(c, s, 1);
 }
 
 /**
@@ -423,32 +464,80 @@ void goslab_cache_free(struct goslab_cache *cache, void *obj)
 }
 EXPORT_SYMBOL_GPL(goslab_cache_free);
 
+/*
+ * Record a bulk free's slots of one span (@batch, cleared on return): one
+ * atomic OR per bitmap word and one pending update for all of them.
+ */
+static void free_batch_commit(struct goslab_cache *c, struct goslab_span *s,
+			      unsigned long *batch, unsigned long caller)
+{
+	unsigned int w, i, count = 0;
+	unsigned long old, lost;
+
+	for (w = 0; w < BITS_TO_LONGS(s->nelems); w++) {
+		if (!batch[w])
+			continue;
+		old = READ_ONCE(s->free_bits[w]);
+		while (!try_cmpxchg(&s->free_bits[w], &old, old | batch[w]))
+			;
+		count += hweight_long(batch[w] & ~old);
+		/* Lost a race with other frees of the same objects. */
+		lost = batch[w] & old;
+		for_each_set_bit(i, &lost, BITS_PER_LONG)
+			goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE,
+					   goslab_span_obj(s, w * BITS_PER_LONG + i),
+					   caller);
+		batch[w] = 0;
+	}
+	if (count)
+		free_note(c, s, count);
+}
+
 /**
  * goslab_cache_free_bulk() - free several objects of one cache
  * @cache: cache
  * @nr: number of objects
  * @objs: the objects; NULL entries are skipped
  *
- * Frees from the last to the first: objects allocated in a row (as
- * goslab_cache_alloc_bulk() hands them out) go back newest first, so
- * those of the CPU's current span return to it without an atomic
- * operation (see goslab_mcache_free_local()).
+ * Each object is checked as by goslab_cache_free(). Runs of objects of one
+ * span are recorded together: one atomic operation per 64 slots and one
+ * per span, not two per object. Frees from the last object to the first:
+ * objects allocated in a row (as goslab_cache_alloc_bulk() hands them out)
+ * go back newest first, so those of the CPU's current span return to it
+ * without any atomic operation (see goslab_mcache_free_local()).
  */
 void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 {
-	struct goslab_span *s;
+	unsigned long batch[GOSLAB_SPAN_WORDS] = {};
+	struct goslab_span *s, *run = NULL;
 	size_t i = nr;
+	int idx;
 
 	while (i--) {
 		if (ZERO_OR_NULL_PTR(objs[i]))
 			continue;
 		s = goslab_span_of(objs[i]);
-		if (!s)
+		if (s != run) {
+			if (run)
+				free_batch_commit(cache, run, batch, _RET_IP_);
+			run = s;
+		}
+		if (!s) {
 			goslab_refuse_free(cache, GOSLAB_BAD_NOT_OURS, objs[i],
 					   _RET_IP_);
-		else
-			goslab_cache_free_span(cache, s, objs[i], _RET_IP_);
+			continue;
+		}
+		idx = free_prepare(cache, s, objs[i], batch, _RET_IP_);
+		if (idx < 0)
+			continue;
+		if (goslab_mcache_free_local(cache, s, idx)) {
+			goslab_stat(cache, GOSLAB_FREE);
+			continue;
+		}
+		__set_bit(idx, batch);
 	}
+	if (run)
+		free_batch_commit(cache, run, batch, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_free_bulk);
 
@@ -606,6 +695,7 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 	c->kmalloc = kmalloc;
 	if (cache_layout(c, size, align))
 		goto err_free;
+	c->min_partial = clamp(ilog2(c->elemsize) / 2, 5, 10);
 	c->cpu = alloc_percpu(struct goslab_mcache);
 	if (!c->cpu)
 		goto err_free;

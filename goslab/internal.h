@@ -229,7 +229,44 @@ extern struct fault_attr goslab_fail_grow;
 struct goslab_span *goslab_span_alloc(struct goslab_heap *h,
 				      unsigned int npages, gfp_t gfp);
 void goslab_span_free(struct goslab_span *s);
-struct goslab_span *goslab_span_of(const void *p);
+extern struct goslab_span ***goslab_span_map;
+extern unsigned long goslab_span_map_len;
+
+/**
+ * goslab_span_of() - the span holding an address goslab handed out
+ * @p: any address
+ *
+ * O(1): two loads, as Go's spanOf. Safe on any pointer: addresses outside
+ * the direct map or in pages goslab does not hold in a span give NULL.
+ * Inline: every free starts here.
+ *
+ * Return: the span, or NULL.
+ */
+static __always_inline struct goslab_span *goslab_span_of(const void *p)
+{
+	struct goslab_span **l2;
+	unsigned long pfn;
+
+#ifdef CONFIG_X86_64
+	/*
+	 * Spans are direct-map memory, where __pa() is p - PAGE_OFFSET;
+	 * anything below PAGE_OFFSET wraps around past the end of the map.
+	 */
+	pfn = ((unsigned long)p - PAGE_OFFSET) >> PAGE_SHIFT;
+#else
+	if (!virt_addr_valid(p))
+		return NULL;
+	pfn = PHYS_PFN(__pa(p));
+#endif
+	if (pfn >> GOSLAB_ARENA_SHIFT >= goslab_span_map_len)
+		return NULL;
+	/* Pairs with cmpxchg_release() in span_map_prepare(). */
+	l2 = smp_load_acquire(&goslab_span_map[pfn >> GOSLAB_ARENA_SHIFT]);
+	if (!l2)
+		return NULL;
+	/* Pairs with smp_store_release() in span_map_set(). */
+	return smp_load_acquire(&l2[pfn & (GOSLAB_ARENA_PAGES - 1)]);
+}
 
 int goslab_span_map_init(void);
 void goslab_span_map_exit(void);
@@ -247,6 +284,9 @@ void goslab_span_map_exit(void);
  * @nid: node of @heap.
  * @nspans: spans of this central, cached on CPUs or on a list.
  * @nfull: spans on @full.
+ * @npartial: spans on @partial; up to the cache's @min_partial of them may
+ *	be empty, kept for the next refill (SLUB's min_partial) until a
+ *	shrink.
  */
 struct goslab_central {
 	spinlock_t lock;		/* lists and their spans' state */
@@ -258,6 +298,7 @@ struct goslab_central {
 	int nid;
 	unsigned long nspans;
 	unsigned long nfull;
+	unsigned long npartial;
 };
 
 struct goslab_span *goslab_central_cache_span(struct goslab_central *c, gfp_t gfp);
@@ -288,8 +329,11 @@ enum goslab_stat {
 
 extern const char *const goslab_stat_names[GOSLAB_NR_STATS];
 
-/* Contexts with a span of their own: task, softirq, hardirq (not NMI). */
-#define GOSLAB_MCACHE_CTXS	3
+/*
+ * Contexts with a span of their own, by interrupt_context_level(): task,
+ * softirq, hardirq; NMI's slot stays NULL (goslab_mcache_alloc() refuses).
+ */
+#define GOSLAB_MCACHE_CTXS	4
 
 /**
  * struct goslab_mcache - Go's mcache, per CPU and per cache
@@ -339,6 +383,8 @@ struct goslab_mcache {
  * @npages: pages per span.
  * @nelems: objects per span.
  * @divmul: Go's divMagic for @elemsize.
+ * @min_partial: a central keeps empty spans while it has fewer partial
+ *	ones than this (SLUB's rule and bounds: log2(@elemsize) / 2 in 5..10).
  * @flags: SLAB_* flags.
  * @ctor: constructor, run once per object when its span is created.
  * @zone: zone class of every span.
@@ -360,6 +406,7 @@ struct goslab_cache {
 	unsigned int npages;
 	unsigned int nelems;
 	u32 divmul;
+	unsigned int min_partial;
 	slab_flags_t flags;
 	void (*ctor)(void *obj);
 	enum goslab_zone zone;
@@ -393,14 +440,75 @@ void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s);
 int goslab_mcache_init(void);
 void goslab_mcache_exit(void);
 void goslab_mcache_init_cpu(struct goslab_cache *c, int cpu);
-bool goslab_mcache_free_local(struct goslab_cache *c, struct goslab_span *s,
-			      unsigned int idx);
 void goslab_mcache_drain_cpu(struct goslab_cache *c, int cpu);
 void goslab_mcache_drain_all(struct goslab_cache *c);
 void goslab_caches_exit(void);
 void *goslab_mcache_alloc(struct goslab_cache *c, gfp_t gfp);
 size_t goslab_mcache_alloc_bulk(struct goslab_cache *c, size_t nr,
 				void **objs);
+
+/* This CPU's span for the current context; preemption off. */
+static __always_inline struct goslab_span **
+goslab_mcache_slot(struct goslab_cache *c)
+{
+	return &this_cpu_ptr(c->cpu)->span[interrupt_context_level()];
+}
+
+/**
+ * goslab_mcache_alloc_fast() - Go's nextFreeFast on this context's span
+ * @c: cache
+ *
+ * Preemption off and a count-trailing-zeros: no lock, no atomic.
+ *
+ * Return: the object, or NULL if goslab_mcache_alloc() has to look
+ * further.
+ */
+static __always_inline void *goslab_mcache_alloc_fast(struct goslab_cache *c)
+{
+	struct goslab_span *s;
+	void *obj = NULL;
+	int idx;
+
+	preempt_disable();
+	s = *goslab_mcache_slot(c);
+	if (likely(s)) {
+		idx = goslab_span_next_free_fast(s);
+		if (likely(idx >= 0)) {
+			obj = goslab_span_obj(s, idx);
+			__this_cpu_inc(c->cpu->stat[GOSLAB_ALLOC_FAST]);
+		}
+	}
+	preempt_enable();
+	return obj;
+}
+
+/**
+ * goslab_mcache_free_local() - give back the slot this context took last
+ * @c: cache
+ * @s: the object's span
+ * @idx: the object's slot, live
+ *
+ * If @s is this context's span and @idx is the slot just below its
+ * freeindex (the one it handed out last, as a rule), steps freeindex back
+ * over it (goslab_span_unalloc()): the next allocation returns it again,
+ * with no atomic operation and no sweep.
+ *
+ * Return: true if the slot is free again; false if the caller must free
+ * it through free_bits.
+ */
+static __always_inline bool goslab_mcache_free_local(struct goslab_cache *c,
+						     struct goslab_span *s,
+						     unsigned int idx)
+{
+	bool done = false;
+
+	preempt_disable();
+	if (*goslab_mcache_slot(c) == s)
+		done = goslab_span_unalloc(s, idx);
+	preempt_enable();
+	return done;
+}
+
 void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t req,
 			   size_t slot, gfp_t gfp, unsigned long caller);
 void goslab_obj_free_hook(void *obj, size_t slot, bool wipe);

@@ -20,20 +20,15 @@
  * in the middle of the fast path then. The mcache of a CPU that is gone is
  * drained by the hotplug callback, when nothing runs on that CPU.
  *
- * A free of the object the context allocated last, while its span is still
- * the context's, gives the slot straight back (goslab_mcache_free_local()):
+ * The fast paths are inline in internal.h. A free of the object the context
+ * allocated last, while its span is still the context's, gives the slot
+ * straight back (goslab_mcache_free_local()):
  * freeindex steps back by one, as SLUB's per-CPU freelist reuses the last
  * freed object first. Every other free goes through the span's free_bits.
  */
 #include "internal.h"
 
 static struct workqueue_struct *mcache_wq;
-
-/* This context's span slot; preemption off, not in NMI. */
-static __always_inline struct goslab_span **mcache_slot(struct goslab_cache *c)
-{
-	return &this_cpu_ptr(c->cpu)->span[interrupt_context_level()];
-}
 
 /*
  * The context's span is used up from freeindex on: sweep it in place if
@@ -88,10 +83,11 @@ void *goslab_mcache_alloc(struct goslab_cache *cache, gfp_t gfp)
 	void *obj;
 	int idx;
 
+	/* NMI: its slot stays empty, and a refill would take locks. */
 	if (WARN_ON_ONCE(in_nmi()))
 		return NULL;
 	preempt_disable();
-	slot = mcache_slot(cache);
+	slot = goslab_mcache_slot(cache);
 	s = *slot;
 	if (likely(s)) {
 		idx = goslab_span_next_free_fast(s);
@@ -116,7 +112,7 @@ void *goslab_mcache_alloc(struct goslab_cache *cache, gfp_t gfp)
 	goslab_stat(cache, GOSLAB_REFILL);
 
 	preempt_disable();
-	slot = mcache_slot(cache);
+	slot = goslab_mcache_slot(cache);
 	/* Another task may have refilled this CPU meanwhile. */
 	idx = mcache_next_slot(cache, slot);
 	if (idx < 0) {
@@ -155,7 +151,7 @@ size_t goslab_mcache_alloc_bulk(struct goslab_cache *cache, size_t nr,
 	if (WARN_ON_ONCE(in_nmi()))
 		return 0;
 	preempt_disable();
-	s = *mcache_slot(cache);
+	s = *goslab_mcache_slot(cache);
 	while (s && n < nr) {
 		idx = goslab_span_next_free_fast(s);
 		if (idx < 0) {
@@ -168,34 +164,6 @@ size_t goslab_mcache_alloc_bulk(struct goslab_cache *cache, size_t nr,
 	__this_cpu_add(cache->cpu->stat[GOSLAB_ALLOC_FAST], n);
 	preempt_enable();
 	return n;
-}
-
-/**
- * goslab_mcache_free_local() - give back the slot this context took last
- * @cache: cache
- * @s: the object's span
- * @idx: the object's slot, live
- *
- * If @s is this context's span and @idx is the slot just below its
- * freeindex (the one it handed out last, as a rule), steps freeindex back
- * over it (goslab_span_unalloc()): the next allocation returns it again,
- * with no atomic operation and no sweep.
- *
- * Return: true if the slot is free again; false if the caller must free
- * it through free_bits.
- */
-bool goslab_mcache_free_local(struct goslab_cache *cache,
-			      struct goslab_span *s, unsigned int idx)
-{
-	bool done = false;
-
-	if (in_nmi())
-		return false;
-	preempt_disable();
-	if (*mcache_slot(cache) == s)
-		done = goslab_span_unalloc(s, idx);
-	preempt_enable();
-	return done;
 }
 
 /* Hand this CPU's spans back; interrupts off, so no context is using them. */

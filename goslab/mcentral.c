@@ -9,9 +9,22 @@
  *
  * A free does not take the central lock, except when it is the first free
  * into a span that sits on the full list (the span must become findable) or
- * when it may have emptied a span (the span goes back to the heap).
+ * when it may have emptied a span. An empty span goes back to the heap,
+ * unless the central has fewer partial spans than the cache's min_partial:
+ * then it stays on the partial list for the next refill, as SLUB keeps
+ * min_partial empty slabs per node, until a shrink releases it.
  */
 #include "internal.h"
+
+/* Count @s in (@d = 1) or out of (@d = -1) the list its state names. */
+static void span_count(struct goslab_central *c, struct goslab_span *s,
+		       long d)
+{
+	if (s->state == GOSLAB_SPAN_FULL)
+		c->nfull += d;
+	else if (s->state == GOSLAB_SPAN_PARTIAL)
+		c->npartial += d;
+}
 
 static void span_set_list(struct goslab_central *c, struct goslab_span *s,
 			  enum goslab_span_state state)
@@ -19,21 +32,20 @@ static void span_set_list(struct goslab_central *c, struct goslab_span *s,
 	struct list_head *head;
 
 	lockdep_assert_held(&c->lock);
-	if (s->state == GOSLAB_SPAN_FULL)
-		c->nfull--;
+	span_count(c, s, -1);
 	switch (state) {
 	case GOSLAB_SPAN_PARTIAL:
 		head = &c->partial;
 		break;
 	case GOSLAB_SPAN_FULL:
 		head = &c->full;
-		c->nfull++;
 		break;
 	default:
 		head = &c->pending;
 		break;
 	}
 	WRITE_ONCE(s->state, state);
+	span_count(c, s, 1);
 	list_move_tail(&s->list, head);
 }
 
@@ -67,19 +79,22 @@ static void span_release(struct goslab_central *c, struct goslab_span *s)
 }
 
 /*
- * Sweep a span on a list and, if it is empty, take it off. Returns true if
- * the caller must release it.
+ * Sweep a span on a list and, if it is empty, take it off, unless @keep
+ * and the central is short of partial spans. Returns true if the caller
+ * must release it.
  */
-static bool span_sweep_listed(struct goslab_central *c, struct goslab_span *s)
+static bool span_sweep_listed(struct goslab_central *c, struct goslab_span *s,
+			      bool keep)
 {
 	lockdep_assert_held(&c->lock);
 	if (atomic_read(&s->pending) <= 0 && s->alloc_count)
 		return false;
 	goslab_span_sweep(s);
 	goslab_stat(c->cache, GOSLAB_SWEEP);
-	if (!s->alloc_count) {
-		if (s->state == GOSLAB_SPAN_FULL)
-			c->nfull--;
+	if (!s->alloc_count &&
+	    !(keep && c->npartial - (s->state == GOSLAB_SPAN_PARTIAL) <
+		      c->cache->min_partial)) {
+		span_count(c, s, -1);
 		list_del_init(&s->list);
 		WRITE_ONCE(s->state, GOSLAB_SPAN_FREE);
 		c->nspans--;
@@ -154,8 +169,7 @@ struct goslab_span *goslab_central_cache_span(struct goslab_central *c, gfp_t gf
 	spin_lock_irqsave(&c->lock, flags);
 	s = central_find(c);
 	if (s) {
-		if (s->state == GOSLAB_SPAN_FULL)
-			c->nfull--;
+		span_count(c, s, -1);
 		list_del_init(&s->list);
 		WRITE_ONCE(s->state, GOSLAB_SPAN_CACHED);
 	}
@@ -197,7 +211,7 @@ void goslab_central_uncache_span(struct goslab_central *c,
 	s->state = GOSLAB_SPAN_PENDING;
 	list_add_tail(&s->list, &c->pending);
 	span_set_list(c, s, state);
-	release = span_sweep_listed(c, s);
+	release = span_sweep_listed(c, s, true);
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (release)
 		span_release(c, s);
@@ -256,7 +270,8 @@ again:
  * @npending: the span's pending count after this free
  *
  * A full span with its first pending free moves to the pending list; a
- * span whose every object is now free goes back to the heap.
+ * span whose every object is now free goes back to the heap, or stays as
+ * one of the central's min_partial spans.
  */
 void goslab_central_note_free(struct goslab_span *s, int npending)
 {
@@ -272,7 +287,7 @@ void goslab_central_note_free(struct goslab_span *s, int npending)
 	case GOSLAB_SPAN_PARTIAL:
 	case GOSLAB_SPAN_PENDING:
 		if (atomic_read(&s->pending) >= s->alloc_count)
-			release = span_sweep_listed(c, s);
+			release = span_sweep_listed(c, s, true);
 		break;
 	default:
 		break;
@@ -283,7 +298,7 @@ void goslab_central_note_free(struct goslab_span *s, int npending)
 }
 
 /**
- * goslab_central_shrink() - sweep every listed span, release empty ones
+ * goslab_central_shrink() - sweep every listed span, release every empty one
  * @c: central
  *
  * Return: spans released.
@@ -297,10 +312,10 @@ unsigned long goslab_central_shrink(struct goslab_central *c)
 	spin_lock_irqsave(&c->lock, flags);
 	/* A swept span moves to the list it belongs on, or is taken off. */
 	list_for_each_entry_safe(s, tmp, &c->pending, list)
-		if (span_sweep_listed(c, s))
+		if (span_sweep_listed(c, s, false))
 			list_add(&s->list, &gone);
 	list_for_each_entry_safe(s, tmp, &c->partial, list)
-		if (span_sweep_listed(c, s))
+		if (span_sweep_listed(c, s, false))
 			list_add(&s->list, &gone);
 	spin_unlock_irqrestore(&c->lock, flags);
 	list_for_each_entry_safe(s, tmp, &gone, list) {
@@ -323,6 +338,7 @@ void goslab_central_init(struct goslab_central *c, struct goslab_cache *cache,
 	c->nid = h->nid;
 	c->nspans = 0;
 	c->nfull = 0;
+	c->npartial = 0;
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)

@@ -150,8 +150,9 @@ static struct goslab_chunk *heap_take(struct goslab_heap *h, unsigned int n,
 
 /* === The span map (Go's arena index: spanOf) === */
 
-static struct goslab_span ***span_map;
-static unsigned long span_map_len;
+/* Read by goslab_span_of() (internal.h). */
+struct goslab_span ***goslab_span_map;
+unsigned long goslab_span_map_len;
 
 static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 			    gfp_t gfp)
@@ -160,17 +161,17 @@ static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 	const unsigned int order = get_order(GOSLAB_ARENA_PAGES * sizeof(void *));
 	struct page *page;
 
-	if (last >= span_map_len)
+	if (last >= goslab_span_map_len)
 		return -ERANGE;
 	for (a = pfn >> GOSLAB_ARENA_SHIFT; a <= last; a++) {
-		if (READ_ONCE(span_map[a]))
+		if (READ_ONCE(goslab_span_map[a]))
 			continue;
 		page = alloc_pages_node(nid, (gfp & GOSLAB_GFP_RECLAIM_MASK) |
 					__GFP_ZERO | __GFP_NOWARN, order);
 		if (!page)
 			return -ENOMEM;
 		/* Pairs with READ_ONCE() in goslab_span_of(). */
-		if (cmpxchg_release(&span_map[a], NULL,
+		if (cmpxchg_release(&goslab_span_map[a], NULL,
 				    page_address(page)) != NULL)
 			__free_pages(page, order);
 		else
@@ -184,38 +185,11 @@ static void span_map_set(struct goslab_span *s, struct goslab_span *val)
 	unsigned long pfn;
 
 	for (pfn = s->pfn; pfn < s->pfn + s->npages; pfn++) {
-		struct goslab_span **l2 = span_map[pfn >> GOSLAB_ARENA_SHIFT];
+		struct goslab_span **l2 = goslab_span_map[pfn >> GOSLAB_ARENA_SHIFT];
 
 		/* Pairs with READ_ONCE() in goslab_span_of(). */
 		smp_store_release(&l2[pfn & (GOSLAB_ARENA_PAGES - 1)], val);
 	}
-}
-
-/**
- * goslab_span_of() - the span holding an address goslab handed out
- * @p: any address
- *
- * O(1): two loads, as Go's spanOf. Safe on any pointer: addresses outside
- * the direct map or in pages goslab does not hold in a span give NULL.
- *
- * Return: the span, or NULL.
- */
-struct goslab_span *goslab_span_of(const void *p)
-{
-	struct goslab_span **l2;
-	unsigned long pfn;
-
-	if (!virt_addr_valid(p))
-		return NULL;
-	pfn = PHYS_PFN(__pa(p));
-	if (pfn >> GOSLAB_ARENA_SHIFT >= span_map_len)
-		return NULL;
-	/* Pairs with cmpxchg_release() in span_map_prepare(). */
-	l2 = smp_load_acquire(&span_map[pfn >> GOSLAB_ARENA_SHIFT]);
-	if (!l2)
-		return NULL;
-	/* Pairs with smp_store_release() in span_map_set(). */
-	return smp_load_acquire(&l2[pfn & (GOSLAB_ARENA_PAGES - 1)]);
 }
 
 int goslab_span_map_init(void)
@@ -225,9 +199,9 @@ int goslab_span_map_init(void)
 
 	for_each_online_node(nid)
 		end = max(end, node_end_pfn(nid));
-	span_map_len = (end >> GOSLAB_ARENA_SHIFT) + 1;
-	span_map = vzalloc(span_map_len * sizeof(*span_map));
-	return span_map ? 0 : -ENOMEM;
+	goslab_span_map_len = (end >> GOSLAB_ARENA_SHIFT) + 1;
+	goslab_span_map = vzalloc(goslab_span_map_len * sizeof(*goslab_span_map));
+	return goslab_span_map ? 0 : -ENOMEM;
 }
 
 void goslab_span_map_exit(void)
@@ -235,14 +209,14 @@ void goslab_span_map_exit(void)
 	const unsigned int order = get_order(GOSLAB_ARENA_PAGES * sizeof(void *));
 	unsigned long a;
 
-	for (a = 0; a < span_map_len; a++)
-		if (span_map[a]) {
-			free_pages((unsigned long)span_map[a], order);
+	for (a = 0; a < goslab_span_map_len; a++)
+		if (goslab_span_map[a]) {
+			free_pages((unsigned long)goslab_span_map[a], order);
 			atomic_long_sub(1L << order, &goslab_buddy_pages);
 		}
-	vfree(span_map);
-	span_map = NULL;
-	span_map_len = 0;
+	vfree(goslab_span_map);
+	goslab_span_map = NULL;
+	goslab_span_map_len = 0;
 }
 
 /* === Growing the heap === */

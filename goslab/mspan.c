@@ -134,51 +134,6 @@ unsigned int goslab_span_sweep(struct goslab_span *s)
 }
 
 /**
- * goslab_span_obj_index() - the slot an address is the start of
- * @s: span of small objects
- * @p: address inside the span
- *
- * Return: the index; -EFAULT past the last object; -EINVAL for an
- * address inside an object.
- */
-int goslab_span_obj_index(struct goslab_span *s, const void *p)
-{
-	unsigned long off = p - s->base;
-	unsigned long idx;
-
-	if (off >= (unsigned long)s->nelems * s->elemsize)
-		return -EFAULT;
-	if (s->divmul)
-		idx = ((u64)off * s->divmul) >> 32;
-	else
-		idx = off / s->elemsize;
-	if (idx * s->elemsize != off)
-		return -EINVAL;
-	return idx;
-}
-
-/**
- * goslab_span_obj_live() - is a slot allocated right now?
- * @s: span of small objects
- * @idx: slot
- *
- * Lockless, for frees: a slot is live if it was allocated at the last
- * sweep or handed out since, and not freed since.
- *
- * Return: true if live.
- */
-bool goslab_span_obj_live(struct goslab_span *s, unsigned int idx)
-{
-	unsigned int fi = READ_ONCE(s->freeindex);
-
-	/* Pairs with smp_wmb() in goslab_span_sweep(). */
-	smp_rmb();
-	if (idx >= fi && !test_bit(idx, s->alloc_bits))
-		return false;
-	return !test_bit(idx, s->free_bits);
-}
-
-/**
  * goslab_span_live_count() - objects allocated and not freed
  * @s: span; the caller owns it
  *

@@ -11,6 +11,8 @@
 #include <linux/types.h>
 #include <linux/bitops.h>
 #include <linux/atomic.h>
+#include <linux/compiler.h>
+#include <linux/errno.h>
 
 #include "sizeclasses.h"
 
@@ -96,8 +98,6 @@ void goslab_span_init_objects(struct goslab_span *s, u32 elemsize,
 			      u16 nelems, u32 divmul);
 unsigned int goslab_span_next_free(struct goslab_span *s);
 unsigned int goslab_span_sweep(struct goslab_span *s);
-int goslab_span_obj_index(struct goslab_span *s, const void *p);
-bool goslab_span_obj_live(struct goslab_span *s, unsigned int idx);
 unsigned int goslab_span_live_count(struct goslab_span *s);
 
 static inline void *goslab_span_obj(struct goslab_span *s, unsigned int idx)
@@ -126,6 +126,53 @@ static __always_inline int goslab_span_next_free_fast(struct goslab_span *s)
 	WRITE_ONCE(s->freeindex, freeidx);
 	s->alloc_count++;
 	return result;
+}
+
+/**
+ * goslab_span_obj_index() - the slot an address is the start of
+ * @s: span of small objects
+ * @p: address inside the span
+ *
+ * Return: the index; -EFAULT past the last object; -EINVAL for an
+ * address inside an object.
+ */
+static __always_inline int goslab_span_obj_index(struct goslab_span *s,
+						  const void *p)
+{
+	unsigned long off = p - s->base;
+	unsigned long idx;
+
+	if (off >= (unsigned long)s->nelems * s->elemsize)
+		return -EFAULT;
+	if (s->divmul)
+		idx = ((u64)off * s->divmul) >> 32;
+	else
+		idx = off / s->elemsize;
+	if (idx * s->elemsize != off)
+		return -EINVAL;
+	return idx;
+}
+
+/**
+ * goslab_span_obj_live() - is a slot allocated right now?
+ * @s: span of small objects
+ * @idx: slot
+ *
+ * Lockless, for frees: a slot is live if it was allocated at the last
+ * sweep or handed out since, and not freed since.
+ *
+ * Return: true if live.
+ */
+static __always_inline bool goslab_span_obj_live(struct goslab_span *s,
+						  unsigned int idx)
+{
+	unsigned int fi = READ_ONCE(s->freeindex);
+
+	/* Pairs with smp_wmb() in goslab_span_sweep(). */
+	smp_rmb();
+	if (idx >= fi && !test_bit(idx, s->alloc_bits))
+		return false;
+	return !test_bit(idx, s->free_bits);
 }
 
 /*

@@ -99,7 +99,28 @@ extern const u8 goslab_size_to_class8[GOSLAB_SMALL_SIZE_MAX / GOSLAB_SMALL_SIZE_
 extern const u8 goslab_size_to_class128[(GOSLAB_MAX_SMALL_SIZE - GOSLAB_SMALL_SIZE_MAX) /
 					GOSLAB_LARGE_SIZE_DIV + 1];
 
-unsigned int goslab_size_to_class(size_t size);
+/**
+ * goslab_size_to_class() - size class of a small object
+ * @size: object size in bytes
+ *
+ * Go's sizeToClass: two lookup tables, one in 8-byte steps up to
+ * %GOSLAB_SMALL_SIZE_MAX and one in 128-byte steps above. Inline: every
+ * kmalloc starts here.
+ *
+ * Return: the smallest class whose objects hold @size bytes, or 0 when
+ * @size is 0 or larger than %GOSLAB_MAX_SMALL_SIZE (a large object).
+ */
+static inline unsigned int goslab_size_to_class(size_t size)
+{
+	if (size <= GOSLAB_SMALL_SIZE_MAX)	/* size 0 gives class 0 */
+		return goslab_size_to_class8[(size + GOSLAB_SMALL_SIZE_DIV - 1) /
+					     GOSLAB_SMALL_SIZE_DIV];
+	if (size <= GOSLAB_MAX_SMALL_SIZE)
+		return goslab_size_to_class128[(size - GOSLAB_SMALL_SIZE_MAX +
+						GOSLAB_LARGE_SIZE_DIV - 1) /
+					       GOSLAB_LARGE_SIZE_DIV];
+	return 0;
+}
 
 #ifdef GOSLAB_SIZECLASSES_DEFINE
 const struct goslab_class goslab_classes[GOSLAB_NUM_CLASSES] = {

@@ -3,7 +3,7 @@
  * KUnit suite goslab_central: the central lists of one cache and node
  * (Go's mcentral): which list a span is on after cacheSpan, uncacheSpan and
  * frees, which span a CPU gets, direct allocations for other nodes, shrink,
- * and when an empty span goes back to the heap.
+ * and when an empty span goes back to the heap or stays for the next refill.
  *
  * Included at the end of mcentral.c. Each case uses a cache of its own and
  * drives its central directly, as an mcache would; no CPU's mcache holds a
@@ -36,6 +36,8 @@ static struct central_test central_test_get(struct kunit *test,
 							t.cache), 0);
 	t.c = t.cache->central[numa_mem_id()];
 	KUNIT_ASSERT_NOT_NULL(test, t.c);
+	/* Empty spans go back at once; goslab_central_test_keep_empty sets it. */
+	t.cache->min_partial = 0;
 	return t;
 }
 
@@ -220,6 +222,54 @@ static void goslab_central_test_shrink_sweeps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t.c->nspans, 0UL);
 }
 
+/*
+ * An empty span stays on the partial list while the central has fewer
+ * partial spans than min_partial, and the next cacheSpan takes it; shrink
+ * gives every empty span back.
+ */
+static void goslab_central_test_keep_empty(struct kunit *test)
+{
+	struct central_test t = central_test_get(test, "kunit_cen_keep", 0);
+	struct goslab_span *s[3], *got;
+	void *obj[3];
+	unsigned int i;
+
+	t.cache->min_partial = 2;
+	for (i = 0; i < ARRAY_SIZE(s); i++) {
+		s[i] = goslab_central_cache_span(t.c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s[i]);
+		obj[i] = central_test_take(&t, s[i]);
+		KUNIT_ASSERT_NOT_NULL(test, obj[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		goslab_central_uncache_span(t.c, s[i]);
+	KUNIT_EXPECT_EQ(test, t.c->npartial, 3UL);
+
+	/* Three partial spans: the first to empty goes, then two stay. */
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		goslab_cache_free(t.cache, obj[i]);
+	KUNIT_EXPECT_NULL(test, goslab_span_of(obj[0]));
+	KUNIT_EXPECT_EQ(test, t.c->nspans, 2UL);
+	KUNIT_EXPECT_EQ(test, t.c->npartial, 2UL);
+	for (i = 1; i < ARRAY_SIZE(s); i++) {
+		KUNIT_EXPECT_EQ(test, s[i]->state, GOSLAB_SPAN_PARTIAL);
+		KUNIT_EXPECT_EQ(test, s[i]->alloc_count, 0);
+		KUNIT_EXPECT_TRUE(test, central_test_on(&t.c->partial, s[i]));
+	}
+
+	/* The next refill takes a kept span: the heap is not asked. */
+	got = goslab_central_cache_span(t.c, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, got, s[1]);
+	KUNIT_EXPECT_EQ(test, t.c->nspans, 2UL);
+	goslab_central_uncache_span(t.c, got);
+	KUNIT_EXPECT_EQ(test, t.c->npartial, 2UL);
+
+	KUNIT_EXPECT_EQ(test, goslab_central_shrink(t.c), 2UL);
+	KUNIT_EXPECT_EQ(test, t.c->nspans, 0UL);
+	KUNIT_EXPECT_EQ(test, t.c->npartial, 0UL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&t.c->partial));
+}
+
 /* A type-stable span stays mapped until a grace period has passed. */
 static void goslab_central_test_typesafe_release(struct kunit *test)
 {
@@ -247,6 +297,7 @@ static struct kunit_case goslab_central_cases[] = {
 	KUNIT_CASE(goslab_central_test_partial_first),
 	KUNIT_CASE(goslab_central_test_direct_alloc),
 	KUNIT_CASE(goslab_central_test_shrink_sweeps),
+	KUNIT_CASE(goslab_central_test_keep_empty),
 	KUNIT_CASE(goslab_central_test_typesafe_release),
 	{}
 };
