@@ -29,7 +29,7 @@ void goslab_stat_add(struct goslab_cache *c, enum goslab_stat item, long n)
 
 /* === Per-object hooks === */
 
-static bool want_zero(struct goslab_cache *c, gfp_t gfp)
+static __always_inline bool want_zero(struct goslab_cache *c, gfp_t gfp)
 {
 	if (gfp & __GFP_ZERO)
 		return true;
@@ -39,7 +39,7 @@ static bool want_zero(struct goslab_cache *c, gfp_t gfp)
 	return !c->ctor && !(c->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
 }
 
-static bool want_wipe(struct goslab_cache *c)
+static __always_inline bool want_wipe(struct goslab_cache *c)
 {
 	return want_init_on_free() && !c->ctor &&
 	       !(c->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
@@ -503,23 +503,31 @@ static void free_batch_commit(struct goslab_cache *c, struct goslab_span *s,
  * span are recorded together: one atomic operation per 64 slots and one
  * per span, not two per object. Frees from the last object to the first:
  * objects allocated in a row (as goslab_cache_alloc_bulk() hands them out)
- * go back newest first, so those of the CPU's current span return to it
- * without any atomic operation (see goslab_mcache_free_local()).
+ * go back newest first, so those of this CPU's current span return to it
+ * without any atomic operation (goslab_span_unalloc()). Preemption is off
+ * within each run.
  */
 void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 {
 	unsigned long batch[GOSLAB_SPAN_WORDS] = {};
-	struct goslab_span *s, *run = NULL;
+	struct goslab_span *s, *run = NULL, *mine;
+	unsigned int local = 0;
 	size_t i = nr;
 	int idx;
 
+	preempt_disable();
+	mine = *goslab_mcache_slot(cache);
 	while (i--) {
 		if (ZERO_OR_NULL_PTR(objs[i]))
 			continue;
 		s = goslab_span_of(objs[i]);
 		if (s != run) {
-			if (run)
+			if (run) {
+				preempt_enable();
 				free_batch_commit(cache, run, batch, _RET_IP_);
+				preempt_disable();
+				mine = *goslab_mcache_slot(cache);
+			}
 			run = s;
 		}
 		if (!s) {
@@ -530,12 +538,13 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 		idx = free_prepare(cache, s, objs[i], batch, _RET_IP_);
 		if (idx < 0)
 			continue;
-		if (goslab_mcache_free_local(cache, s, idx)) {
-			goslab_stat(cache, GOSLAB_FREE);
-			continue;
-		}
-		__set_bit(idx, batch);
+		if (s == mine && goslab_span_unalloc(s, idx))
+			local++;
+		else
+			__set_bit(idx, batch);
 	}
+	preempt_enable();
+	goslab_stat_add(cache, GOSLAB_FREE, local);
 	if (run)
 		free_batch_commit(cache, run, batch, _RET_IP_);
 }
@@ -569,23 +578,27 @@ static bool divmul_exact(u32 divmul, unsigned int size, unsigned long bytes)
 /*
  * Go's table, made for 8 KiB pages, gives 4 KiB-page spans of one or two
  * objects for the large classes (2048 B: 2 objects; 4096 B: 1), so a span
- * would come from and go back to the heap every object or two. A cache's
- * spans of a class hold GOSLAB_MIN_SPAN_OBJS objects where that fits in
- * GOSLAB_WIDE_SPAN_PAGES pages (SLUB's largest slab order for them, 3):
- * whole multiples of the class's span, so the tail waste stays in
- * proportion, and only if the class's divMagic stays exact.
+ * would come from and go back to the heap every object or two; and the
+ * small classes get one-page spans, half of Go's smallest, so a CPU
+ * refills twice as often as Go's would. A cache's spans of a class are
+ * whole multiples of the class's span (the tail waste stays in
+ * proportion) of at least GOSLAB_MIN_SPAN_BYTES (Go's page) and
+ * GOSLAB_MIN_SPAN_OBJS objects, within GOSLAB_WIDE_SPAN_PAGES pages (SLUB's
+ * largest slab order for them, 3) and the bitmaps' GOSLAB_MAX_OBJS_PER_SPAN
+ * slots, and only if the class's divMagic stays exact.
  */
 #define GOSLAB_MIN_SPAN_OBJS	8
+#define GOSLAB_MIN_SPAN_BYTES	8192
 #define GOSLAB_WIDE_SPAN_PAGES	8
 
 static void span_widen(struct goslab_cache *c)
 {
 	unsigned int k;
 
-	if (c->nelems >= GOSLAB_MIN_SPAN_OBJS)
-		return;
-	k = min(DIV_ROUND_UP(GOSLAB_MIN_SPAN_OBJS, c->nelems),
-		GOSLAB_WIDE_SPAN_PAGES / c->npages);
+	k = max(DIV_ROUND_UP(GOSLAB_MIN_SPAN_OBJS, c->nelems),
+		DIV_ROUND_UP(GOSLAB_MIN_SPAN_BYTES, c->npages << PAGE_SHIFT));
+	k = min3(k, GOSLAB_WIDE_SPAN_PAGES / c->npages,
+		 GOSLAB_MAX_OBJS_PER_SPAN / c->nelems);
 	if (k <= 1 ||
 	    !divmul_exact(c->divmul, c->elemsize, (k * c->npages) << PAGE_SHIFT))
 		return;

@@ -20,6 +20,7 @@
 #include <linux/kallsyms.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
+#include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/sort.h>
@@ -78,6 +79,12 @@ static HLIST_HEAD(sample_free);				/* profile_lock */
 static unsigned long nr_sites;				/* profile_lock */
 static unsigned long nr_live;				/* profile_lock */
 static unsigned long nr_dropped;			/* profile_lock */
+/*
+ * Sampling needs no cryptographic randomness, and get_random_u32() runs a
+ * ChaCha block per call until the CRNG is ready (early boot, guests without
+ * an entropy source): a seeded prandom state, as Go's cheap fastrand.
+ */
+static struct rnd_state profile_rnd;			/* profile_lock */
 /* sprint_symbol() writes up to KSYM_SYMBOL_LEN bytes; profile_lock. */
 static char sym_buf[KSYM_SYMBOL_LEN];
 
@@ -100,9 +107,10 @@ static long profile_next_sample(unsigned long rate)
 	u64 q, l, t;
 	unsigned int i;
 
+	lockdep_assert_held(&profile_lock);
 	if (rate <= 1)
 		return 0;
-	q = (get_random_u32() >> 6) + 1;
+	q = (prandom_u32_state(&profile_rnd) >> 6) + 1;
 	i = ilog2(q);
 	/* log2(q) in 16.16 fixed point. */
 	l = ((u64)i << 16) + ((q << 16 >> i) - (1U << 16));
@@ -118,11 +126,14 @@ static unsigned long profile_weight(unsigned long size, unsigned long rate)
 
 static void profile_reset_next(unsigned long rate)
 {
+	unsigned long flags;
 	int cpu;
 
+	raw_spin_lock_irqsave(&profile_lock, flags);
 	for_each_possible_cpu(cpu)
 		WRITE_ONCE(*per_cpu_ptr(&goslab_profile_next, cpu),
 			   profile_next_sample(rate));
+	raw_spin_unlock_irqrestore(&profile_lock, flags);
 }
 
 static int profile_rate_set(const char *val, const struct kernel_param *kp)
@@ -201,8 +212,8 @@ void __goslab_profile_alloc(const void *obj, size_t size,
 	struct profile_site *site;
 	unsigned int i;
 
-	this_cpu_write(goslab_profile_next, profile_next_sample(rate));
 	raw_spin_lock_irqsave(&profile_lock, flags);
+	this_cpu_write(goslab_profile_next, profile_next_sample(rate));
 	i = site_find(caller);
 	smp = hlist_empty(&sample_free) ? NULL :
 	      hlist_entry(sample_free.first, struct profile_sample, node);
@@ -335,6 +346,7 @@ int goslab_profile_init(void)
 	}
 	for (i = 0; i < PROFILE_SAMPLES; i++)
 		hlist_add_head(&samples[i].node, &sample_free);
+	prandom_seed_state(&profile_rnd, get_random_u64());
 	profile_reset_next(READ_ONCE(profile_rate));
 	if (READ_ONCE(profile_rate)) {
 		static_branch_enable(&goslab_profile_used);
