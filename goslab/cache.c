@@ -515,8 +515,10 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 	size_t i = nr;
 	int idx;
 
+	if (!nr)
+		return;
 	preempt_disable();
-	mine = *goslab_mcache_slot(cache);
+	mine = cache ? *goslab_mcache_slot(cache) : NULL;
 	while (i--) {
 		if (ZERO_OR_NULL_PTR(objs[i]))
 			continue;
@@ -526,7 +528,7 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 				preempt_enable();
 				free_batch_commit(cache, run, batch, _RET_IP_);
 				preempt_disable();
-				mine = *goslab_mcache_slot(cache);
+				mine = cache ? *goslab_mcache_slot(cache) : NULL;
 			}
 			run = s;
 		}
@@ -544,7 +546,8 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 			__set_bit(idx, batch);
 	}
 	preempt_enable();
-	goslab_stat_add(cache, GOSLAB_FREE, local);
+	if (local)
+		goslab_stat_add(cache, GOSLAB_FREE, local);
 	if (run)
 		free_batch_commit(cache, run, batch, _RET_IP_);
 }

@@ -86,14 +86,16 @@ static void span_release(struct goslab_central *c, struct goslab_span *s)
 static bool span_sweep_listed(struct goslab_central *c, struct goslab_span *s,
 			      bool keep)
 {
+	unsigned long others;
+
 	lockdep_assert_held(&c->lock);
 	if (atomic_read(&s->pending) <= 0 && s->alloc_count)
 		return false;
 	goslab_span_sweep(s);
 	goslab_stat(c->cache, GOSLAB_SWEEP);
-	if (!s->alloc_count &&
-	    !(keep && c->npartial - (s->state == GOSLAB_SPAN_PARTIAL) <
-		      c->cache->min_partial)) {
+	/* The central's other partial spans: is it short of them? */
+	others = c->npartial - (s->state == GOSLAB_SPAN_PARTIAL ? 1 : 0);
+	if (!s->alloc_count && !(keep && others < c->cache->min_partial)) {
 		span_count(c, s, -1);
 		list_del_init(&s->list);
 		WRITE_ONCE(s->state, GOSLAB_SPAN_FREE);

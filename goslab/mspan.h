@@ -137,7 +137,7 @@ static __always_inline int goslab_span_next_free_fast(struct goslab_span *s)
  * address inside an object.
  */
 static __always_inline int goslab_span_obj_index(struct goslab_span *s,
-						  const void *p)
+						 const void *p)
 {
 	unsigned long off = p - s->base;
 	unsigned long idx;
@@ -164,7 +164,7 @@ static __always_inline int goslab_span_obj_index(struct goslab_span *s,
  * Return: true if live.
  */
 static __always_inline bool goslab_span_obj_live(struct goslab_span *s,
-						  unsigned int idx)
+						 unsigned int idx)
 {
 	unsigned int fi = READ_ONCE(s->freeindex);
 

@@ -183,8 +183,10 @@ bool goslab_waste_tracking(void)
 void goslab_refuse_free(struct goslab_cache *c, enum goslab_bad what,
 			const void *p, unsigned long caller)
 {
-	goslab_stat(c, GOSLAB_FREE_REFUSED);
-	goslab_report(what, c->name, p, caller);
+	/* A free naming no cache at all is refused as naming the wrong one. */
+	if (c)
+		goslab_stat(c, GOSLAB_FREE_REFUSED);
+	goslab_report(what, c ? c->name : "(null)", p, caller);
 }
 
 /**

@@ -71,6 +71,17 @@ static void goslab_misuse_test_double_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goslab_cache_shrink(c), 1);
 	EXPECT_REFUSED(test, GOSLAB_BAD_DOUBLE_FREE, goslab_kfree(p));
 	goslab_cache_free(c, q);
+	/* The same object twice in one bulk free: freed once, refused once. */
+	p = goslab_cache_alloc(c, GFP_KERNEL);
+	q = goslab_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	{
+		void *twice[] = { p, q, p };
+
+		EXPECT_REFUSED(test, GOSLAB_BAD_DOUBLE_FREE,
+			       goslab_cache_free_bulk(c, ARRAY_SIZE(twice), twice));
+	}
 	/* The object allocated last goes straight back: still caught. */
 	migrate_disable();
 	p = goslab_cache_alloc(c, GFP_KERNEL);
@@ -141,6 +152,10 @@ static void goslab_misuse_test_wrong_cache(struct kunit *test)
 	p = goslab_cache_alloc(a, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	EXPECT_REFUSED(test, GOSLAB_BAD_WRONG_CACHE, goslab_cache_free(b, p));
+	/* Naming no cache is naming the wrong one. */
+	EXPECT_REFUSED(test, GOSLAB_BAD_WRONG_CACHE, goslab_cache_free(NULL, p));
+	EXPECT_REFUSED(test, GOSLAB_BAD_WRONG_CACHE,
+		       goslab_cache_free_bulk(NULL, 1, &p));
 	goslab_cache_free(a, p);
 	check_still_sound(test, a);
 	check_still_sound(test, b);
