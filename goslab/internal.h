@@ -451,7 +451,12 @@ size_t goslab_mcache_alloc_bulk(struct goslab_cache *c, size_t nr,
 static __always_inline struct goslab_span **
 goslab_mcache_slot(struct goslab_cache *c)
 {
-	return &this_cpu_ptr(c->cpu)->span[interrupt_context_level()];
+	struct goslab_mcache *mc = this_cpu_ptr(c->cpu);
+
+	/* Task context, the common case, with one test. */
+	if (likely(in_task()))
+		return &mc->span[0];
+	return &mc->span[interrupt_context_level()];
 }
 
 /**
