@@ -338,40 +338,40 @@ static bool span_holds_objects(struct goslab_span *s)
 }
 
 /*
- * The checks and hooks of a free of a small object: refuses, reports and
- * counts a pointer into the middle of an object or past the last one, an
- * object of another cache, an object that is not allocated (double free),
- * or one already in @batch (a bulk free's slots not yet recorded). Returns
- * the slot, or -1 if the free was refused.
+ * A free that failed free_prepare()'s checks: find which one, report and
+ * count it. Out of line, so that the checks cost the fast path no more
+ * than their tests.
  */
-static __always_inline int free_prepare(struct goslab_cache *c,
-					struct goslab_span *s, void *obj,
-					const unsigned long *batch,
-					unsigned long caller)
+static noinline int free_refuse(struct goslab_cache *c, struct goslab_span *s,
+				void *obj, unsigned long caller)
 {
+	enum goslab_bad what = GOSLAB_BAD_DOUBLE_FREE;
 	int idx;
 
 	if (!span_holds_objects(s)) {
 		goslab_kasan_bad_free(obj);
-		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
-		return -1;
+	} else if (s->cache != c) {
+		what = GOSLAB_BAD_WRONG_CACHE;
+	} else {
+		idx = goslab_span_obj_index(s, obj);
+		if (idx < 0)
+			what = idx == -EINVAL ? GOSLAB_BAD_INTERIOR :
+			       GOSLAB_BAD_NOT_OURS;
+		else
+			goslab_kasan_bad_free(obj);
 	}
-	if (s->cache != c) {
-		goslab_refuse_free(c, GOSLAB_BAD_WRONG_CACHE, obj, caller);
-		return -1;
-	}
-	idx = goslab_span_obj_index(s, obj);
-	if (idx < 0) {
-		goslab_refuse_free(c, idx == -EINVAL ? GOSLAB_BAD_INTERIOR :
-				   GOSLAB_BAD_NOT_OURS, obj, caller);
-		return -1;
-	}
-	if (!goslab_span_obj_live(s, idx) || (batch && test_bit(idx, batch))) {
-		goslab_kasan_bad_free(obj);
-		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
-		return -1;
-	}
-	goslab_stats_free_small(c, s, idx, obj, caller);
+	goslab_refuse_free(c, what, obj, caller);
+	return -1;
+}
+
+/*
+ * The per-object work of a free beyond the bookkeeping: KASAN, the red
+ * zone, kmemleak, poison or wipe. Out of line: a cache without debug flags
+ * on a kernel without KASAN, kmemleak and init_on_free needs none of it.
+ */
+static noinline void free_hooks(struct goslab_cache *c, void *obj,
+				unsigned long caller)
+{
 	/* goslab's own checks and fills below read and write the whole slot. */
 	goslab_kasan_unpoison(obj, c->elemsize);
 	if ((c->flags & SLAB_RED_ZONE) && !redzone_intact(c, obj)) {
@@ -387,6 +387,33 @@ static __always_inline int free_prepare(struct goslab_cache *c,
 	/* RCU readers may still look at a type-stable object. */
 	if (!(c->flags & SLAB_TYPESAFE_BY_RCU))
 		goslab_kasan_poison(obj, c->elemsize, GOSLAB_KASAN_FREE);
+}
+
+/*
+ * The checks and hooks of a free of a small object: refuses, reports and
+ * counts a pointer into the middle of an object or past the last one, an
+ * object of another cache, an object that is not allocated (double free),
+ * or one already in @batch (a bulk free's slots not yet recorded). Returns
+ * the slot, or -1 if the free was refused.
+ */
+static __always_inline int free_prepare(struct goslab_cache *c,
+					struct goslab_span *s, void *obj,
+					const unsigned long *batch,
+					unsigned long caller)
+{
+	int idx;
+
+	if (unlikely(!span_holds_objects(s) || s->cache != c))
+		return free_refuse(c, s, obj, caller);
+	idx = goslab_span_obj_index(s, obj);
+	if (unlikely(idx < 0 || !goslab_span_obj_live(s, idx) ||
+		     (batch && test_bit(idx, batch))))
+		return free_refuse(c, s, obj, caller);
+	goslab_stats_free_small(c, s, idx, obj, caller);
+	if (IS_ENABLED(CONFIG_KASAN_GENERIC) ||
+	    IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	    (c->flags & (SLAB_RED_ZONE | SLAB_POISON)) || want_wipe(c))
+		free_hooks(c, obj, caller);
 	return idx;
 }
 
@@ -509,8 +536,9 @@ static void free_batch_commit(struct goslab_cache *c, struct goslab_span *s,
  */
 void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 {
-	unsigned long batch[GOSLAB_SPAN_WORDS] = {};
+	unsigned long batch_bits[GOSLAB_SPAN_WORDS];
 	struct goslab_span *s, *run = NULL, *mine;
+	unsigned long *batch = NULL;
 	unsigned int local = 0;
 	size_t i = nr;
 	int idx;
@@ -524,7 +552,7 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 			continue;
 		s = goslab_span_of(objs[i]);
 		if (s != run) {
-			if (run) {
+			if (run && batch) {
 				preempt_enable();
 				free_batch_commit(cache, run, batch, _RET_IP_);
 				preempt_disable();
@@ -540,15 +568,21 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 		idx = free_prepare(cache, s, objs[i], batch, _RET_IP_);
 		if (idx < 0)
 			continue;
-		if (s == mine && goslab_span_unalloc(s, idx))
+		if (s == mine && goslab_span_unalloc(s, idx)) {
 			local++;
-		else
-			__set_bit(idx, batch);
+			continue;
+		}
+		/* Cleared only once needed: most small bulk frees step back. */
+		if (!batch) {
+			batch = batch_bits;
+			bitmap_zero(batch, GOSLAB_MAX_OBJS_PER_SPAN);
+		}
+		__set_bit(idx, batch);
 	}
 	preempt_enable();
 	if (local)
 		goslab_stat_add(cache, GOSLAB_FREE, local);
-	if (run)
+	if (run && batch)
 		free_batch_commit(cache, run, batch, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_free_bulk);
