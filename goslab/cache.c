@@ -152,16 +152,24 @@ void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s)
 	goslab_kasan_poison(s->base + used, bytes - used, GOSLAB_KASAN_REDZONE);
 }
 
+/* A SLAB_POISON object being handed out: was it written while free? */
+static noinline void poison_check(struct goslab_cache *c, void *obj,
+				  unsigned long caller)
+{
+	if (!poison_intact(c, obj)) {
+		goslab_report(GOSLAB_BAD_POISON, c->name, obj, caller);
+		poison_fill(c, obj);
+	}
+}
+
 /* goslab_obj_alloc_hook(), inline for the caches' own fast path. */
 static __always_inline void obj_alloc_hook(struct goslab_cache *c, void *obj,
 					   size_t req, size_t slot, gfp_t gfp,
 					   unsigned long caller)
 {
 	goslab_kasan_unpoison(obj, slot);
-	if (c && (c->flags & SLAB_POISON) && !poison_intact(c, obj)) {
-		goslab_report(GOSLAB_BAD_POISON, c->name, obj, caller);
-		poison_fill(c, obj);
-	}
+	if (c && unlikely(c->flags & SLAB_POISON))
+		poison_check(c, obj, caller);
 	if (c ? want_zero(c, gfp) : want_init_on_alloc(gfp))
 		memset(obj, 0, c ? c->size : slot);
 	kasan_alloc(obj, req, slot);
@@ -208,6 +216,22 @@ void goslab_obj_free_hook(void *obj, size_t slot, bool wipe)
 
 /* === Allocation === */
 
+/* An object of another node than this CPU's: straight from its central. */
+static noinline void *cache_alloc_node(struct goslab_cache *c, gfp_t gfp,
+				       int node)
+{
+	struct goslab_central *cen = c->central[node];
+	void *obj;
+
+	/* A node without memory of this zone: served by another. */
+	if (cen->nid != node)
+		atomic_long_inc(&cen->heap->fallback);
+	obj = goslab_central_alloc(cen, gfp);
+	if (obj)
+		goslab_stat(c, GOSLAB_ALLOC_SLOW);
+	return obj;
+}
+
 /**
  * goslab_cache_alloc_caller() - allocate one object
  * @c: cache
@@ -230,14 +254,7 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 		if (unlikely(!obj))
 			obj = goslab_mcache_alloc(c, gfp);
 	} else {
-		struct goslab_central *cen = c->central[node];
-
-		/* A node without memory of this zone: served by another. */
-		if (cen->nid != node)
-			atomic_long_inc(&cen->heap->fallback);
-		obj = goslab_central_alloc(cen, gfp);
-		if (obj)
-			goslab_stat(c, GOSLAB_ALLOC_SLOW);
+		obj = cache_alloc_node(c, gfp, node);
 	}
 	if (unlikely(!obj)) {
 		goslab_stat(c, GOSLAB_ALLOC_FAIL);
