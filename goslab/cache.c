@@ -563,7 +563,7 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 	if (!nr)
 		return;
 	preempt_disable();
-	mine = cache ? *goslab_mcache_slot(cache) : NULL;
+	mine = cache && goslab_reuse_last() ? *goslab_mcache_slot(cache) : NULL;
 	while (i--) {
 		if (ZERO_OR_NULL_PTR(objs[i]))
 			continue;
@@ -573,7 +573,8 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 				preempt_enable();
 				free_batch_commit(cache, run, batch, _RET_IP_);
 				preempt_disable();
-				mine = cache ? *goslab_mcache_slot(cache) : NULL;
+				mine = cache && goslab_reuse_last() ?
+				       *goslab_mcache_slot(cache) : NULL;
 			}
 			run = s;
 		}

@@ -487,6 +487,20 @@ static __always_inline void *goslab_mcache_alloc_fast(struct goslab_cache *c)
 	return obj;
 }
 
+extern bool goslab_kasan_reuse_last;
+
+/*
+ * Under KASAN a freed object waits for its span's next sweep, as SLUB's
+ * quarantine delays reuse, so that KASAN also catches a use after free of
+ * the object freed last; goslab_kasan_reuse_last turns the step back on
+ * there (the KUnit cases that test it).
+ */
+static __always_inline bool goslab_reuse_last(void)
+{
+	return !IS_ENABLED(CONFIG_KASAN_GENERIC) ||
+	       READ_ONCE(goslab_kasan_reuse_last);
+}
+
 /**
  * goslab_mcache_free_local() - give back the slot this context took last
  * @c: cache
@@ -496,7 +510,8 @@ static __always_inline void *goslab_mcache_alloc_fast(struct goslab_cache *c)
  * If @s is this context's span and @idx is the slot just below its
  * freeindex (the one it handed out last, as a rule), steps freeindex back
  * over it (goslab_span_unalloc()): the next allocation returns it again,
- * with no atomic operation and no sweep.
+ * with no atomic operation and no sweep. Not under KASAN (see
+ * goslab_reuse_last()).
  *
  * Return: true if the slot is free again; false if the caller must free
  * it through free_bits.
@@ -507,6 +522,8 @@ static __always_inline bool goslab_mcache_free_local(struct goslab_cache *c,
 {
 	bool done = false;
 
+	if (!goslab_reuse_last())
+		return false;
 	preempt_disable();
 	if (*goslab_mcache_slot(c) == s)
 		done = goslab_span_unalloc(s, idx);

@@ -30,6 +30,9 @@
 
 static struct workqueue_struct *mcache_wq;
 
+/* See goslab_reuse_last(); only KASAN kernels read it. */
+bool goslab_kasan_reuse_last;
+
 /*
  * The context's span is used up from freeindex on: sweep it in place if
  * frees have come in (the context owns it, so no central lock is needed),

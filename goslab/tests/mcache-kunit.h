@@ -118,10 +118,13 @@ static void goslab_mcache_test_local_sweep(struct kunit *test)
 static void goslab_mcache_test_free_last(struct kunit *test)
 {
 	struct goslab_cache *c = mcache_test_cache(test, "kunit_mc_last");
+	bool reuse = goslab_kasan_reuse_last;
 	void *a, *b, *again;
 	struct goslab_span *s;
 	unsigned long sweeps;
 
+	/* Under KASAN the step back is off unless asked for. */
+	goslab_kasan_reuse_last = true;
 	migrate_disable();
 	a = goslab_cache_alloc(c, GFP_KERNEL);
 	b = goslab_cache_alloc(c, GFP_KERNEL);
@@ -143,6 +146,7 @@ static void goslab_mcache_test_free_last(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_SWEEP), sweeps);
 	KUNIT_EXPECT_PTR_EQ(test, mcache_test_span(c), s);
 	migrate_enable();
+	goslab_kasan_reuse_last = reuse;
 }
 
 /* A used-up span with nothing freed goes to the central's full list. */

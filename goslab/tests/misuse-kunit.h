@@ -59,6 +59,7 @@ static void goslab_misuse_test_double_free(struct kunit *test)
 {
 	struct goslab_cache *c = goslab_cache_create("kunit_df", 96, 0, 0, NULL);
 	void *p, *q, *big;
+	bool reuse;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	p = goslab_cache_alloc(c, GFP_KERNEL);
@@ -83,6 +84,8 @@ static void goslab_misuse_test_double_free(struct kunit *test)
 			       goslab_cache_free_bulk(c, ARRAY_SIZE(twice), twice));
 	}
 	/* The object allocated last goes straight back: still caught. */
+	reuse = goslab_kasan_reuse_last;
+	goslab_kasan_reuse_last = true;
 	migrate_disable();
 	p = goslab_cache_alloc(c, GFP_KERNEL);
 	goslab_cache_free(c, p);
@@ -91,6 +94,7 @@ static void goslab_misuse_test_double_free(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	goslab_cache_free(c, q);
 	migrate_enable();
+	goslab_kasan_reuse_last = reuse;
 	check_still_sound(test, c);
 	goslab_cache_destroy(c);
 

@@ -371,7 +371,7 @@ static void goslab_kasan_test_use_after_free(struct kunit *test)
 {
 	struct goslab_cache *c = goslab_cache_create("kunit_kasan_uaf", 128, 0,
 						     0, NULL);
-	void *keep, *p;
+	void *keep, *p, *q;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	keep = goslab_cache_alloc(c, GFP_KERNEL);
@@ -380,6 +380,11 @@ static void goslab_kasan_test_use_after_free(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	goslab_cache_free(c, p);
 	expect_report(test, provoke(test, read_byte, p, 17), "use-after-free");
+	/* Not handed out again at once, so KASAN still sees the next access. */
+	q = goslab_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	expect_report(test, provoke(test, read_byte, p, 3), "use-after-free");
+	goslab_cache_free(c, q);
 	goslab_cache_free(c, keep);
 	goslab_cache_destroy(c);
 
