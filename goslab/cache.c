@@ -537,6 +537,12 @@ static void free_batch_commit(struct goslab_cache *c, struct goslab_span *s,
 		free_note(c, s, count);
 }
 
+/* This CPU's span a bulk free may step back in, if any; preemption off. */
+static struct goslab_span *bulk_own_span(struct goslab_cache *cache)
+{
+	return cache && goslab_reuse_last() ? *goslab_mcache_slot(cache) : NULL;
+}
+
 /**
  * goslab_cache_free_bulk() - free several objects of one cache
  * @cache: cache
@@ -563,7 +569,7 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 	if (!nr)
 		return;
 	preempt_disable();
-	mine = cache && goslab_reuse_last() ? *goslab_mcache_slot(cache) : NULL;
+	mine = bulk_own_span(cache);
 	while (i--) {
 		if (ZERO_OR_NULL_PTR(objs[i]))
 			continue;
@@ -573,8 +579,7 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 				preempt_enable();
 				free_batch_commit(cache, run, batch, _RET_IP_);
 				preempt_disable();
-				mine = cache && goslab_reuse_last() ?
-				       *goslab_mcache_slot(cache) : NULL;
+				mine = bulk_own_span(cache);
 			}
 			run = s;
 		}

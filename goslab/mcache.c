@@ -77,6 +77,9 @@ static struct goslab_central *local_central(struct goslab_cache *cache)
  * @cache: cache
  * @gfp: what the caller allows
  *
+ * The slow path, after goslab_mcache_alloc_fast() found nothing: the rest
+ * of the span, its own sweep, or a span from the central.
+ *
  * Context: any but NMI; sleeps only if @gfp allows.
  * Return: the object, or NULL.
  */
@@ -91,16 +94,7 @@ void *goslab_mcache_alloc(struct goslab_cache *cache, gfp_t gfp)
 		return NULL;
 	preempt_disable();
 	slot = goslab_mcache_slot(cache);
-	s = *slot;
-	if (likely(s)) {
-		idx = goslab_span_next_free_fast(s);
-		if (likely(idx >= 0)) {
-			obj = goslab_span_obj(s, idx);
-			__this_cpu_inc(cache->cpu->stat[GOSLAB_ALLOC_FAST]);
-			preempt_enable();
-			return obj;
-		}
-	}
+	/* goslab_mcache_alloc_fast() found nothing: scan, sweep or refill. */
 	idx = mcache_next_slot(cache, slot);
 	if (idx >= 0) {
 		fresh = NULL;
@@ -151,8 +145,7 @@ size_t goslab_mcache_alloc_bulk(struct goslab_cache *cache, size_t nr,
 	size_t n = 0;
 	int idx;
 
-	if (WARN_ON_ONCE(in_nmi()))
-		return 0;
+	/* NMI's slot is always empty: goslab_mcache_alloc() refuses NMI. */
 	preempt_disable();
 	s = *goslab_mcache_slot(cache);
 	while (s && n < nr) {
@@ -169,8 +162,12 @@ size_t goslab_mcache_alloc_bulk(struct goslab_cache *cache, size_t nr,
 	return n;
 }
 
-/* Hand this CPU's spans back; interrupts off, so no context is using them. */
-static void mcache_drain_this_cpu(struct goslab_cache *cache)
+/*
+ * Hand back the spans of @cpu's mcache, or of this CPU's if @cpu < 0. They
+ * are taken with interrupts off: on this CPU no context can then be using
+ * them; a CPU that is gone runs nothing at all.
+ */
+static void mcache_drain(struct goslab_cache *cache, int cpu)
 {
 	struct goslab_span *spans[GOSLAB_MCACHE_CTXS];
 	struct goslab_mcache *mc;
@@ -178,7 +175,7 @@ static void mcache_drain_this_cpu(struct goslab_cache *cache)
 	int i;
 
 	local_irq_save(flags);
-	mc = this_cpu_ptr(cache->cpu);
+	mc = cpu < 0 ? this_cpu_ptr(cache->cpu) : per_cpu_ptr(cache->cpu, cpu);
 	for (i = 0; i < GOSLAB_MCACHE_CTXS; i++) {
 		spans[i] = mc->span[i];
 		mc->span[i] = NULL;
@@ -199,7 +196,7 @@ static void mcache_drain_work(struct work_struct *work)
 	 * the work was queued, and then the hotplug callback drains the dead
 	 * CPU's mcache.
 	 */
-	mcache_drain_this_cpu(mc->cache);
+	mcache_drain(mc->cache, -1);
 }
 
 /**
@@ -226,8 +223,6 @@ void goslab_mcache_init_cpu(struct goslab_cache *cache, int cpu)
 void goslab_mcache_drain_cpu(struct goslab_cache *cache, int cpu)
 {
 	struct goslab_mcache *mc = per_cpu_ptr(cache->cpu, cpu);
-	struct goslab_span *s;
-	int i;
 
 	might_sleep();
 	if (cpu_online(cpu)) {
@@ -236,12 +231,7 @@ void goslab_mcache_drain_cpu(struct goslab_cache *cache, int cpu)
 		return;
 	}
 	/* Offline: nothing runs there, and hotplug is not under way. */
-	for (i = 0; i < GOSLAB_MCACHE_CTXS; i++) {
-		s = mc->span[i];
-		mc->span[i] = NULL;
-		if (s)
-			goslab_central_uncache_span(s->central, s);
-	}
+	mcache_drain(cache, cpu);
 }
 
 /**
