@@ -305,7 +305,7 @@ struct goslab_span *goslab_central_cache_span(struct goslab_central *c, gfp_t gf
 void goslab_central_uncache_span(struct goslab_central *c,
 				 struct goslab_span *s);
 void *goslab_central_alloc(struct goslab_central *c, gfp_t gfp);
-void goslab_central_note_free(struct goslab_span *s, int npending);
+void goslab_central_note_free(struct goslab_span *s);
 unsigned long goslab_central_shrink(struct goslab_central *c);
 void goslab_central_init(struct goslab_central *c, struct goslab_cache *cache,
 			 struct goslab_heap *h);
@@ -504,14 +504,15 @@ static __always_inline bool goslab_reuse_last(void)
 /**
  * goslab_mcache_free_local() - give back the slot this context took last
  * @c: cache
- * @s: the object's span
- * @idx: the object's slot, live
+ * @s: the object's span; the caller holds s->lock, interrupts off
+ * @idx: the object's slot, checked live under s->lock
  *
  * If @s is this context's span and @idx is the slot just below its
  * freeindex (the one it handed out last, as a rule), steps freeindex back
  * over it (goslab_span_unalloc()): the next allocation returns it again,
- * with no atomic operation and no sweep. Not under KASAN (see
- * goslab_reuse_last()).
+ * with no sweep. Only this context moves freeindex forward, and it is
+ * running this, so no allocation races with it; frees and sweeps wait for
+ * s->lock. Not under KASAN (see goslab_reuse_last()).
  *
  * Return: true if the slot is free again; false if the caller must free
  * it through free_bits.
@@ -520,15 +521,8 @@ static __always_inline bool goslab_mcache_free_local(struct goslab_cache *c,
 						     struct goslab_span *s,
 						     unsigned int idx)
 {
-	bool done = false;
-
-	if (!goslab_reuse_last())
-		return false;
-	preempt_disable();
-	if (*goslab_mcache_slot(c) == s)
-		done = goslab_span_unalloc(s, idx);
-	preempt_enable();
-	return done;
+	return goslab_reuse_last() && *goslab_mcache_slot(c) == s &&
+	       goslab_span_unalloc(s, idx);
 }
 
 void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t req,
@@ -563,8 +557,7 @@ int goslab_kmalloc_init(void);
 void goslab_kmalloc_exit(void);
 void *goslab_large_alloc(size_t size, gfp_t gfp, int node,
 			 unsigned long caller);
-void goslab_large_free(struct goslab_span *s, const void *p,
-		       unsigned long caller);
+void goslab_large_free(struct goslab_span *s, unsigned long caller);
 
 int goslab_stack_init(void);
 void goslab_stack_exit(void);
