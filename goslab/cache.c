@@ -550,20 +550,46 @@ void goslab_cache_free(struct goslab_cache *cache, void *obj)
 EXPORT_SYMBOL_GPL(goslab_cache_free);
 
 /*
- * The end of a bulk free's run of objects of @s: @count of them were marked
- * in free_bits under s->lock, which the caller holds and this drops.
+ * A bulk free's run: @objs[*@i], in span @s, and the objects before it in
+ * the same span (NULL entries skipped), under one take of s->lock. *@i
+ * goes down to the last one freed. Returns how many went straight back to
+ * this context's span @mine.
  */
-static void free_run_end(struct goslab_cache *c, struct goslab_span *s,
-			 unsigned int count)
+static unsigned int free_run(struct goslab_cache *c, struct goslab_span *s,
+			     struct goslab_span *mine, void **objs, size_t *i,
+			     unsigned long caller)
 {
-	bool tell = count && free_tell_central(s, s->pending, count);
+	unsigned int local = 0, count = 0;
+	bool tell;
+	int idx;
 
+	spin_lock(&s->lock);
+	for (;;) {
+		idx = free_check(c, s, objs[*i], caller);
+		if (idx < 0) {
+			/* Reported without the lock, as a single free is. */
+			spin_unlock(&s->lock);
+			free_refuse(c, s, objs[*i], caller);
+			spin_lock(&s->lock);
+		} else if (s == mine && goslab_span_unalloc(s, idx)) {
+			local++;
+		} else {
+			goslab_span_mark_free(s, idx);
+			count++;
+		}
+		while (*i && ZERO_OR_NULL_PTR(objs[*i - 1]))
+			--*i;
+		if (!*i || goslab_span_of(objs[*i - 1]) != s)
+			break;
+		--*i;
+	}
+	tell = count && free_tell_central(s, s->pending, count);
 	spin_unlock(&s->lock);
-	if (!count)
-		return;
-	free_count(c, s, count);
+	if (count)
+		free_count(c, s, count);
 	if (tell)
 		goslab_central_note_free(s);
+	return local;
 }
 
 /* This CPU's span a bulk free may step back in, if any; interrupts off. */
@@ -587,11 +613,10 @@ static struct goslab_span *bulk_own_span(struct goslab_cache *cache)
  */
 void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 {
-	struct goslab_span *s, *run = NULL, *mine;
-	unsigned int local = 0, count = 0;
+	struct goslab_span *s, *mine;
+	unsigned int local = 0;
 	unsigned long flags;
 	size_t i = nr;
-	int idx;
 
 	if (!nr)
 		return;
@@ -601,35 +626,11 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 		if (ZERO_OR_NULL_PTR(objs[i]))
 			continue;
 		s = goslab_span_of(objs[i]);
-		if (s != run) {
-			if (run)
-				free_run_end(cache, run, count);
-			count = 0;
-			run = s;
-			if (s)
-				spin_lock(&s->lock);
-		}
-		if (!s) {
+		if (s)
+			local += free_run(cache, s, mine, objs, &i, _RET_IP_);
+		else
 			free_refuse(cache, NULL, objs[i], _RET_IP_);
-			continue;
-		}
-		idx = free_check(cache, s, objs[i], _RET_IP_);
-		if (idx < 0) {
-			/* Reported without the lock, as a single free is. */
-			spin_unlock(&s->lock);
-			free_refuse(cache, s, objs[i], _RET_IP_);
-			spin_lock(&s->lock);
-			continue;
-		}
-		if (s == mine && goslab_span_unalloc(s, idx)) {
-			local++;
-			continue;
-		}
-		goslab_span_mark_free(s, idx);
-		count++;
 	}
-	if (run)
-		free_run_end(cache, run, count);
 	if (local)
 		__this_cpu_add(cache->cpu->stat[GOSLAB_FREE], local);
 	local_irq_restore(flags);

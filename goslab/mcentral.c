@@ -158,10 +158,14 @@ out:
 	return release;
 }
 
-/* A listed span with a free slot, swept, locked; or NULL. */
+/*
+ * A listed span with a free slot, swept; or NULL. A free may come in once
+ * s->lock is dropped: it only adds free slots.
+ */
 static struct goslab_span *central_find(struct goslab_central *c)
 {
 	struct goslab_span *s;
+	bool found;
 
 	lockdep_assert_held(&c->lock);
 	s = list_first_entry_or_null(&c->partial, struct goslab_span, list);
@@ -169,17 +173,20 @@ static struct goslab_span *central_find(struct goslab_central *c)
 		spin_lock(&s->lock);
 		if (s->pending)
 			span_sweep(c, s);
+		spin_unlock(&s->lock);
 		return s;
 	}
 	while ((s = list_first_entry_or_null(&c->pending, struct goslab_span,
 					     list))) {
 		spin_lock(&s->lock);
 		span_sweep(c, s);
-		if (s->alloc_count < s->nelems)
-			return s;
+		found = s->alloc_count < s->nelems;
 		/* Nothing was really freed: it is full after all. */
-		span_set_list(c, s, GOSLAB_SPAN_FULL);
+		if (!found)
+			span_set_list(c, s, GOSLAB_SPAN_FULL);
 		spin_unlock(&s->lock);
+		if (found)
+			return s;
 	}
 	return NULL;
 }
@@ -222,6 +229,7 @@ struct goslab_span *goslab_central_cache_span(struct goslab_central *c, gfp_t gf
 	spin_lock_irqsave(&c->lock, flags);
 	s = central_find(c);
 	if (s) {
+		spin_lock(&s->lock);
 		span_unlist(c, s, GOSLAB_SPAN_CACHED);
 		spin_unlock(&s->lock);
 	}
@@ -282,29 +290,26 @@ void *goslab_central_alloc(struct goslab_central *c, gfp_t gfp)
 again:
 	spin_lock_irqsave(&c->lock, flags);
 	s = central_find(c);
-	if (!s && fresh) {
-		s = fresh;
-		fresh = NULL;
-		spin_lock(&s->lock);
-		span_list_add(c, s, GOSLAB_SPAN_PARTIAL);
-	}
-	if (!s) {
+	if (!s && !fresh) {
 		spin_unlock_irqrestore(&c->lock, flags);
 		fresh = central_grow(c, gfp);
 		if (!fresh)
 			return NULL;
 		goto again;
 	}
+	if (fresh) {
+		/* Listed either way: the one allocated from, or a spare. */
+		spin_lock(&fresh->lock);
+		span_list_add(c, fresh, GOSLAB_SPAN_PARTIAL);
+		spin_unlock(&fresh->lock);
+		if (!s)
+			s = fresh;
+	}
+	spin_lock(&s->lock);
 	idx = goslab_span_next_free(s);
 	if (s->alloc_count >= s->nelems)
 		span_set_list(c, s, span_listed_state(s));
 	spin_unlock(&s->lock);
-	if (fresh) {
-		/* Someone else's frees beat our grow: keep the span listed. */
-		spin_lock(&fresh->lock);
-		span_list_add(c, fresh, GOSLAB_SPAN_PARTIAL);
-		spin_unlock(&fresh->lock);
-	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	return goslab_span_obj(s, idx);
 }

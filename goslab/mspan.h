@@ -81,7 +81,7 @@ enum goslab_span_state {
  */
 struct goslab_span {
 	struct goslab_span *next_free;
-	spinlock_t lock;
+	spinlock_t lock;		/* see @lock above */
 	struct list_head list;
 	void *base;
 	unsigned long pfn;
