@@ -462,25 +462,13 @@ static __always_inline bool free_tell_central(struct goslab_span *s,
 	       (pending == count || pending >= s->alloc_count);
 }
 
-/**
- * goslab_cache_free_span() - free an object of a span of small objects
- * @c: the cache the caller says the object belongs to; NULL for kfree(),
- *	which takes the span's own cache but no stack pool's
- * @s: span holding @obj, from goslab_span_of()
- * @obj: the object
- * @caller: for reports
- *
- * Refuses, reports and counts: a span that holds no small objects (any
- * more), a pointer into the middle of an object or past the last one, an
- * object of another cache, an object that is not allocated (double free).
- * The object this context allocated last, in its own span, goes straight
- * back (goslab_mcache_free_local()); every other one is marked in the
- * span's free_bits for its next sweep.
- *
- * Context: interrupts off since @s was looked up.
+/*
+ * A free of @obj in span @s, named to cache @c or, for kfree() (@kfree),
+ * to the span's own cache unless that is a stack pool. Interrupts are off.
  */
-void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
-			    void *obj, unsigned long caller)
+static __always_inline void free_span(struct goslab_cache *c,
+				      struct goslab_span *s, void *obj,
+				      bool kfree, unsigned long caller)
 {
 	unsigned int pending;
 	bool tell;
@@ -488,8 +476,8 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 
 	lockdep_assert_irqs_disabled();
 	spin_lock(&s->lock);
-	if (!c) {
-		/* kfree(): the span stopped holding objects since it was seen. */
+	if (kfree) {
+		/* The span stopped holding objects since it was looked up. */
 		if (unlikely(!span_holds_objects(s->state))) {
 			spin_unlock(&s->lock);
 			goslab_kasan_bad_free(obj);
@@ -524,6 +512,44 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 }
 
 /**
+ * goslab_cache_free_span() - free an object of a span of small objects
+ * @c: the cache the caller says the object belongs to
+ * @s: span holding @obj, from goslab_span_of()
+ * @obj: the object
+ * @caller: for reports
+ *
+ * Refuses, reports and counts: a span that holds no small objects (any
+ * more), a pointer into the middle of an object or past the last one, an
+ * object of another cache, an object that is not allocated (double free).
+ * The object this context allocated last, in its own span, goes straight
+ * back (goslab_mcache_free_local()); every other one is marked in the
+ * span's free_bits for its next sweep.
+ *
+ * Context: interrupts off since @s was looked up.
+ */
+void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
+			    void *obj, unsigned long caller)
+{
+	free_span(c, s, obj, false, caller);
+}
+
+/**
+ * goslab_kfree_span() - kfree() of an object of a span of small objects
+ * @s: span holding @obj, from goslab_span_of()
+ * @obj: the object
+ * @caller: for reports
+ *
+ * As goslab_cache_free_span() to the span's own cache; a block of a stack
+ * pool is refused as wrong_cache.
+ *
+ * Context: interrupts off since @s was looked up.
+ */
+void goslab_kfree_span(struct goslab_span *s, void *obj, unsigned long caller)
+{
+	free_span(NULL, s, obj, true, caller);
+}
+
+/**
  * goslab_cache_free() - free an object to its cache
  * @cache: the cache it was allocated from
  * @obj: the object, or NULL
@@ -542,7 +568,7 @@ void goslab_cache_free(struct goslab_cache *cache, void *obj)
 	local_irq_save(flags);
 	s = goslab_span_of(obj);
 	if (likely(s))
-		goslab_cache_free_span(cache, s, obj, _RET_IP_);
+		free_span(cache, s, obj, false, _RET_IP_);
 	local_irq_restore(flags);
 	if (unlikely(!s))
 		free_refuse(cache, NULL, obj, _RET_IP_);

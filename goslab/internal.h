@@ -436,6 +436,7 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 				size_t req, unsigned long caller);
 void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 			    void *obj, unsigned long caller);
+void goslab_kfree_span(struct goslab_span *s, void *obj, unsigned long caller);
 void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s);
 int goslab_mcache_init(void);
 void goslab_mcache_exit(void);

@@ -191,7 +191,7 @@ static void kfree_caller(const void *p, unsigned long caller)
 	case GOSLAB_SPAN_FULL:
 	case GOSLAB_SPAN_PENDING:
 		/* Checked again under the span lock. */
-		goslab_cache_free_span(NULL, s, (void *)p, caller);
+		goslab_kfree_span(s, (void *)p, caller);
 		break;
 	case GOSLAB_SPAN_LARGE:
 		if (p != s->base)
