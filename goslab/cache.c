@@ -1069,6 +1069,6 @@ void goslab_caches_exit(void)
 	cpus_read_unlock();
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef GOSLAB_KUNIT
 #include "tests/misuse-kunit.h"
 #endif

@@ -34,6 +34,19 @@
 #undef pr_fmt
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+/*
+ * A test build (make GOSLAB_KUNIT=1) carries the internal KUnit suites
+ * (goslab/tests/) and the knobs only they use; the default module does not.
+ */
+#ifdef GOSLAB_KUNIT
+#if !IS_ENABLED(CONFIG_KUNIT)
+#error "GOSLAB_KUNIT=1 needs a kernel built with CONFIG_KUNIT"
+#endif
+#define GOSLAB_TEST_BUILD	1
+#else
+#define GOSLAB_TEST_BUILD	0
+#endif
+
 /* === Page heap geometry === */
 
 #if KERNEL_VERSION(6, 4, 0) > LINUX_VERSION_CODE
@@ -207,12 +220,16 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 			    unsigned long *pfnp);
 void goslab_chunk_free_pages(struct goslab_chunk *c, unsigned long pfn,
 			     unsigned int npages);
+#if GOSLAB_TEST_BUILD
 int goslab_heap_free_pages(struct goslab_heap *h, unsigned long pfn,
 			   unsigned int npages);
+#endif
 unsigned long goslab_heap_release_free(struct goslab_heap *h,
 				       unsigned long max_pages, bool idle_only);
 void goslab_heap_flush_pcache(struct goslab_heap *h, int cpu);
+#if GOSLAB_TEST_BUILD
 bool goslab_heap_check(struct goslab_heap *h);
+#endif
 
 int goslab_heaps_init(void);
 void goslab_heaps_exit(void);
@@ -488,18 +505,22 @@ static __always_inline void *goslab_mcache_alloc_fast(struct goslab_cache *c)
 	return obj;
 }
 
+#if GOSLAB_TEST_BUILD
 extern bool goslab_kasan_reuse_last;
+#define goslab_test_reuse_last()	READ_ONCE(goslab_kasan_reuse_last)
+#else
+#define goslab_test_reuse_last()	false
+#endif
 
 /*
  * Under KASAN a freed object waits for its span's next sweep, as SLUB's
  * quarantine delays reuse, so that KASAN also catches a use after free of
- * the object freed last; goslab_kasan_reuse_last turns the step back on
- * there (the KUnit cases that test it).
+ * the object freed last; in a test build, goslab_kasan_reuse_last turns the
+ * step back on there (the KUnit cases that test it).
  */
 static __always_inline bool goslab_reuse_last(void)
 {
-	return !IS_ENABLED(CONFIG_KASAN_GENERIC) ||
-	       READ_ONCE(goslab_kasan_reuse_last);
+	return !IS_ENABLED(CONFIG_KASAN_GENERIC) || goslab_test_reuse_last();
 }
 
 /**

@@ -33,8 +33,10 @@
 
 static struct workqueue_struct *mcache_wq;
 
+#if GOSLAB_TEST_BUILD
 /* See goslab_reuse_last(); only KASAN kernels read it. */
 bool goslab_kasan_reuse_last;
+#endif
 
 /*
  * The context's span is used up from freeindex on: sweep it in place if
@@ -285,6 +287,6 @@ void goslab_mcache_exit(void)
 	destroy_workqueue(mcache_wq);
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef GOSLAB_KUNIT
 #include "tests/mcache-kunit.h"
 #endif

@@ -396,6 +396,6 @@ void goslab_central_init(struct goslab_central *c, struct goslab_cache *cache,
 	c->npartial = 0;
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef GOSLAB_KUNIT
 #include "tests/mcentral-kunit.h"
 #endif

@@ -474,11 +474,14 @@ void goslab_chunk_free_pages(struct goslab_chunk *c, unsigned long pfn,
 	atomic_long_sub(npages, &h->inuse);
 }
 
+#if GOSLAB_TEST_BUILD
 /**
  * goslab_heap_free_pages() - give back pages taken from a heap
  * @h: heap
  * @pfn: first page frame
  * @npages: number of pages
+ *
+ * For tests, which take pages without a span.
  *
  * Return: 0, or -EINVAL (reported and counted) when the range is not a
  * run of in-use pages of @h.
@@ -511,6 +514,7 @@ bad:
 	goslab_report(GOSLAB_BAD_PAGES, NULL, NULL, _RET_IP_);
 	return -EINVAL;
 }
+#endif
 
 /**
  * goslab_heap_release_free() - return entirely free chunks to the buddy
@@ -555,6 +559,7 @@ unsigned long goslab_heap_release_free(struct goslab_heap *h,
 	return released;
 }
 
+#if GOSLAB_TEST_BUILD
 /**
  * goslab_heap_check() - verify a heap's bitmaps and summaries
  * @h: heap
@@ -600,6 +605,7 @@ bool goslab_heap_check(struct goslab_heap *h)
 	spin_unlock_irqrestore(&h->lock, flags);
 	return ok;
 }
+#endif
 
 /* === Heaps per node and zone === */
 
@@ -824,6 +830,6 @@ void goslab_span_free(struct goslab_span *s)
 	call_rcu(&s->rcu, span_struct_free_rcu);
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef GOSLAB_KUNIT
 #include "tests/mheap-kunit.h"
 #endif

@@ -141,6 +141,6 @@ unsigned int goslab_span_live_count(struct goslab_span *s)
 	return live > 0 ? live : 0;
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef GOSLAB_KUNIT
 #include "tests/mspan-kunit.h"
 #endif
