@@ -3,9 +3,9 @@
 # make check: everything that must pass before goslab changes are merged.
 #
 # Steps: install what is missing, build the debug kernel (cached), style and
-# static checks, user-space fuzzing of the core's pure algorithms,
-# warning-free builds against Debian's 6.1 and 6.12 kernels and the debug
-# kernel, then one QEMU run per kernel. Every step, every KUnit
+# static checks, user-space fuzzing of the core's pure algorithms, the KCSAN
+# kernel (cached), warning-free builds against Debian's 6.1 and 6.12 kernels
+# and the two debug kernels, then QEMU runs. Every step, every KUnit
 # case and every kselftest case is one result line:
 #   ok   what | FAIL what: why | skip what: why
 # and the last line is "N passed, N failed, N skipped". Logs: build/logs/.
@@ -221,13 +221,22 @@ fi
 
 # --- d. builds --------------------------------------------------------------
 
+# The second debug kernel: KCSAN instead of KASAN (scripts/kernel/kcsan.config).
+if kdir_kcsan=$(kcsan_kernel_tree); then
+	pass "kcsan kernel"
+else
+	fail "kcsan kernel" "build failed (see above)"
+	kdir_kcsan=
+fi
+
 declare -A kdir=(
 	[6.1]=/lib/modules/$v61/build
 	[6.12]=/lib/modules/$v612/build
 	[debug]=$kdir_debug
+	[kcsan]=$kdir_kcsan
 )
 declare -A built=()
-for k in 6.1 6.12 debug; do
+for k in 6.1 6.12 debug kcsan; do
 	if [ -z "${kdir[$k]}" ]; then
 		skip "build $k" "no kernel tree"
 	elif [ ! -f Kbuild ]; then
@@ -309,7 +318,7 @@ vm() {
 		rm -rf "build/tools/$k"
 		tally < <(python3 tests/tools/goslab_tools_test.py --name "vm $k tools" \
 			"$logs/vm-$k.log" "build/tools/$k" 2>&1 || true)
-	elif [[ " ${vm_args[*]} " != *" script "* ]]; then
+	elif [[ " ${vm_args[*]} " != *" script "* && " ${vm_args[*]} " != *" --kselftests "* ]]; then
 		skip "vm $k tools" "no debugfs snapshot on the console"
 	fi
 	echo "     (vm $k: $((SECONDS - start)) s)"
@@ -323,13 +332,23 @@ dimg=${kdir_debug:+$kdir_debug/arch/x86/boot/bzImage}
 # goslab.track_waste=1: the statistics kselftest checks the live waste,
 # which goslab records only when asked (it costs kmalloc and kfree).
 # kasan_multi_shot: the KASAN suite provokes several reports on purpose.
-vm_args=(--append "goslab.track_waste=1 kasan_multi_shot")
+# Its module comes last: the first KASAN report taints the kernel, and the
+# taint turns lock debugging off for everything after it.
+vm_args=(--append "goslab.track_waste=1 kasan_multi_shot"
+	 --kunit-late goslab_hardening_kunit)
 vm debug debug "$dimg" "${GOSLAB_DEBUG_TIMEOUT:-600}" "${expect[@]}"
 # init_on_alloc/init_on_free are off in the debug kernel: a second, short
 # boot with them on runs the hardening suites' cases that need them.
 vm_args=(--mode script --script scripts/vm/init-on-pass.sh
 	 --append "kasan_multi_shot init_on_alloc=1 init_on_free=1")
 vm debug-init-on debug "$dimg" 300 --expect-kunit
+# The KCSAN kernel runs the concurrency suites (scripts/lib.sh), the misuse
+# suite and the stress kselftest only: one pass per KUnit filter glob, then
+# the kselftests in this order.
+kimg=${kdir_kcsan:+$kdir_kcsan/arch/x86/boot/bzImage}
+vm_args=(--kunit "$concurrency_kunit goslab_misuse"
+	 --kselftests "stress_test.sh $concurrency_kselftests")
+vm kcsan kcsan "$kimg" "${GOSLAB_KCSAN_TIMEOUT:-600}" --expect-kunit --expect-kcsan
 vm_args=(--append goslab.track_waste=1)
 vm 6.12 6.12 "$(stock_image "$v612")" "${GOSLAB_STOCK_TIMEOUT:-300}"
 vm 6.1 6.1 "$(stock_image "$v61")" "${GOSLAB_STOCK_TIMEOUT:-300}"

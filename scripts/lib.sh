@@ -35,8 +35,22 @@ stock_image() {
 
 # The debug kernel's tree, built on first use (prints progress on stderr).
 debug_kernel_tree() {
-	"$GOSLAB_ROOT/scripts/kernel/build-debug-kernel.sh"
+	"$GOSLAB_ROOT/scripts/kernel/build-debug-kernel.sh" kasan
 }
+
+# The KCSAN kernel's tree, the same way.
+kcsan_kernel_tree() {
+	"$GOSLAB_ROOT/scripts/kernel/build-debug-kernel.sh" kcsan
+}
+
+# The concurrency suites: KUnit filter globs (run-vm.sh --kunit, one pass
+# each) and kselftests (--kselftests; one not in the tree is a skip). The
+# KCSAN boot of make check runs them with the misuse and stress suites, the
+# 8-vCPU boot of make stress runs them alone. Add concurrency tests here.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+concurrency_kunit="goslab_concurrency goslab_central goslab_mcache"
+# shellcheck disable=SC2034
+concurrency_kselftests="race_test.sh"
 
 # build_modules NAME KDIR LOG [make arguments...]
 #

@@ -7,7 +7,11 @@
 #      long runs (every API on every CPU with CPU hotplug, then 10% failed
 #      grows and page allocations), the misuse matrix, and
 #      _pressure_test.sh (memory filled until the shrinker runs);
-#   2. the fuzz targets of tests/fuzz run for longer.
+#   2. the debug kernel boots again with 8 vCPUs over 4 NUMA nodes (two
+#      CPUs on each node's socket; oversubscribed TCG on a small host, for
+#      correctness, not speed) and runs the concurrency suites
+#      (concurrency_kunit and concurrency_kselftests in scripts/lib.sh);
+#   3. the fuzz targets of tests/fuzz run for longer.
 #
 # usage: stress.sh [--duration S] [--fuzz S]
 #   --duration S  seconds of each stress run in the VM (default 120)
@@ -25,7 +29,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--duration) duration=$2; shift 2 ;;
 	--fuzz) fuzz=$2; shift 2 ;;
-	*) sed -n '3,15s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '3,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 
@@ -68,6 +72,19 @@ scripts/vm/judge.py "$logs/stress-vm.log" --name "stress vm" --rc "$rc" \
 grep -E '^# |goslab_stress: [a-z_]+ [0-9]+$' "$logs/stress-vm.log" |
 	sed 's/^/    /' >"$logs/stress-vm.summary" || true
 echo "     (stress vm: $((SECONDS - start)) s; figures: $logs/stress-vm.summary)"
+
+# The concurrency suites on 8 vCPUs over 4 nodes, one KUnit pass each
+# (goslab_concurrency stops after 90 s at most), then their kselftests.
+limit=1500
+start=$SECONDS
+rc=0
+scripts/vm/run-vm.sh --cpus 8 --nodes 4 --kunit "$concurrency_kunit" \
+	--kselftests "$concurrency_kselftests" --timeout "$limit" \
+	--log "$logs/stress-vm8.log" "$kdir/arch/x86/boot/bzImage" build/stress \
+	2>"$logs/stress-vm8.err" || rc=$?
+scripts/vm/judge.py "$logs/stress-vm8.log" --name "stress vm 8 cpus" --rc "$rc" \
+	--timeout "$limit" --expect-kunit || failed=1
+echo "     (stress vm 8 cpus: $((SECONDS - start)) s)"
 
 if [ "$fuzz" != 0 ]; then
 	make -s -C tests/fuzz all >"$logs/stress-fuzz-build.log" 2>&1 || failed=1

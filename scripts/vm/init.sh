@@ -5,12 +5,26 @@
 # Every line the host judges starts with "goslab-vm: " (see
 # Documentation/testing.rst). The mode comes from /goslab/mode:
 #   test: load goslab.ko and the KUnit modules, print every KUnit suite's
-#         results, run the kselftests, unload everything;
+#         results, run the kselftests, load the late KUnit modules and
+#         print their results, unload everything;
 #   run:  load goslab.ko and the sample client, print goslab's debugfs files.
 #   script: load goslab.ko, run /goslab/script.sh (benchmarks, stress runs),
 #         unload everything and check kmemleak.
 # The host bounds the time; this script ends with "goslab-vm: done" and
 # poweroff -f, whatever happened before.
+#
+# In test mode, optional lists (one name a line) choose what runs:
+#   /goslab/kunit-suites  one pass per line: KUnit's filter_glob is set to
+#                         the line, goslab.ko and the KUnit modules are
+#                         loaded (so only the matching suites run, goslab's
+#                         internal ones included), the results printed and
+#                         everything unloaded; without the file, one pass
+#                         runs every suite
+#   /goslab/kselftests    the kselftests to run, in order (default: all)
+#   /goslab/kunit-late    tests/kunit modules loaded only after the
+#                         kselftests: suites that make the kernel report on
+#                         purpose (a KASAN report taints the kernel, and
+#                         that turns lock debugging off for what follows)
 
 /bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin /proc /sys /dev /tmp
 /bin/busybox --install -s
@@ -75,6 +89,9 @@ kmemleak_check() {
 }
 
 finish() {
+	# A KCSAN kernel's counters: how much it watched, what it found.
+	[ -r /sys/kernel/debug/kcsan ] &&
+		grep ': ' /sys/kernel/debug/kcsan | sed 's/^/goslab-vm: kcsan /'
 	say "done"
 	sync
 	poweroff -f
@@ -112,25 +129,77 @@ if [ "$mode" = script ]; then
 	finish
 fi
 
-kmemleak_baseline
-load $top/goslab.ko || finish
-for m in "$top"/tests/kunit/*.ko; do
-	[ -f "$m" ] && load "$m"
-done
+# listed FILE NAME: NAME is a line of FILE.
+listed() {
+	grep -qx "$2" "$1" 2>/dev/null
+}
 
-# KUnit suites ran at module load; their results go away at rmmod.
-for d in /sys/kernel/debug/kunit/*; do
-	[ -f "$d/results" ] || continue
-	s=$(basename "$d")
-	say "kunit-begin $s"
-	cat "$d/results"
-	say "kunit-end $s"
-done
+# print_kunit: the results of every suite not printed yet.
+printed=" "
+print_kunit() {
+	for d in /sys/kernel/debug/kunit/*; do
+		[ -f "$d/results" ] || continue
+		s=$(basename "$d")
+		case "$printed" in
+		*" $s "*) continue ;;
+		esac
+		printed="$printed$s "
+		say "kunit-begin $s"
+		cat "$d/results"
+		say "kunit-end $s"
+	done
+}
+
+# KUnit's filter_glob applies to each module as it is loaded. No newline:
+# a string parameter keeps what it is given.
+glob=/sys/module/kunit/parameters/filter_glob
+set_glob() {
+	[ -w $glob ] && printf '%s' "$1" >$glob
+}
+
+# load_kunit: goslab.ko (its internal suites run now) and every KUnit
+# module that is not a late one.
+load_kunit() {
+	load $top/goslab.ko || finish
+	for m in "$top"/tests/kunit/*.ko; do
+		[ -f "$m" ] || continue
+		listed $top/kunit-late "$(basename "$m" .ko)" || load "$m"
+	done
+}
+
+kmemleak_baseline
+if [ -f $top/kunit-suites ]; then
+	while read -r g; do
+		[ -n "$g" ] || continue
+		set_glob "$g"
+		before=$printed
+		load_kunit
+		print_kunit
+		[ "$printed" != "$before" ] || say "kunit-none $g"
+		unload_all
+		printed=" "
+	done <$top/kunit-suites
+	# The kselftests need goslab loaded: no suite runs this time.
+	set_glob "goslab-vm-no-suite"
+	load $top/goslab.ko || finish
+else
+	load_kunit
+	# KUnit suites ran at module load; their results go away at rmmod.
+	print_kunit
+fi
 
 # kselftests find the test modules through GOSLAB_MODULES.
 export GOSLAB_MODULES=$top
-for t in "$top"/tests/selftests/goslab/*.sh; do
-	[ -f "$t" ] || continue
+if [ -f $top/kselftests ]; then
+	selected=$(sed "s|^|$top/tests/selftests/goslab/|" $top/kselftests)
+else
+	selected=$(ls "$top"/tests/selftests/goslab/*.sh 2>/dev/null)
+fi
+for t in $selected; do
+	if [ ! -f "$t" ]; then
+		say "kselftest-missing $(basename "$t")"
+		continue
+	fi
 	case "$(basename "$t")" in
 	_*|*_helpers.sh) continue ;;
 	esac
@@ -138,6 +207,15 @@ for t in "$top"/tests/selftests/goslab/*.sh; do
 	(cd "$(dirname "$t")" && sh "./$(basename "$t")")
 	say "kselftest-end $(basename "$t") rc=$?"
 done
+
+# The late KUnit modules, last of all, with every suite of theirs.
+if [ -f $top/kunit-late ]; then
+	[ -f $top/kunit-suites ] && set_glob "*"
+	while read -r m; do
+		[ -f "$top/tests/kunit/$m.ko" ] && load "$top/tests/kunit/$m.ko"
+	done <$top/kunit-late
+	print_kunit
+fi
 
 unload_all
 kmemleak_check

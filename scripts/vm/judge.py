@@ -11,7 +11,13 @@ Oops, lockdep, UBSAN, list corruption, kmemleak, allocation failure, OOM,
 RCU stall, hung task, panic)
 outside a "goslab-test: expect-splat begin" / "... end" bracket; a bracket
 left open; a failed insmod or rmmod; a KUnit or kselftest block left open; a
-missing final marker (crash, hang or time limit).
+missing final marker (crash, hang or time limit); lock debugging turned off
+(a taint, lockdep's own report) before a KUnit suite or kselftest started;
+a KUnit filter glob of the run that matched no suite.
+
+KCSAN reports are judged by their frames, inside brackets or not: one with a
+frame of goslab or of its test modules ("[goslab...]") fails the run; one
+wholly in the kernel's own code is listed below the result and not counted.
 """
 
 import argparse
@@ -55,6 +61,20 @@ SPLATS = re.compile('|'.join([
 ]))
 
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]')
+
+# KCSAN: "BUG: KCSAN: data-race in f / g" up to a line of "=" (its footer).
+KCSAN_BUG = re.compile(r'BUG: KCSAN: (.*)$')
+KCSAN_END = re.compile(r'^(\[\s*\d+\.\d+\] )?={20,}\s*$')
+# A stack frame, or a symbol in the headline, of goslab or its test modules:
+# every module of the tree is named goslab*.
+GOSLAB_FRAME = re.compile(r'\[goslab\w*\]')
+# Lock debugging off for the rest of the boot: a taint that makes lockdep
+# unreliable (KASAN, bad page, oops), or lockdep's first report.
+LOCKS_OFF = re.compile(r'Disabling lock debugging due to kernel taint|'
+                       r'turning off the locking correctness validator')
+# A KUnit suite starting (the kernel's own KTAP: suite headers are indented
+# once, parameterised cases twice).
+SUITE_START = re.compile(r'^\[\s*\d+\.\d+\] {4}# Subtest: (\S+)\s*$')
 TAP_RESULT = re.compile(r'^(not ok|ok)\s+(\d+)\s*-?\s*(.*)$')
 SKIP = re.compile(r'#\s*SKIP\b\s*(.*)$', re.IGNORECASE)
 
@@ -68,6 +88,27 @@ def record(status, what, why=None, detail=()):
 def context(lines, idx, before=3, after=12):
     lo, hi = max(0, idx - before), min(len(lines), idx + after + 1)
     return ['%6d| %s' % (i + 1, lines[i]) for i in range(lo, hi)]
+
+
+def kcsan_reports(lines):
+    """[(first, last, headline, goslab?)] for each KCSAN report."""
+    out = []
+    i = 0
+    while i < len(lines):
+        m = KCSAN_BUG.search(lines[i])
+        if not m:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and j < i + 200 and not KCSAN_END.match(lines[j]):
+            j += 1
+        j = min(j, len(lines) - 1)
+        ours = any(GOSLAB_FRAME.search(l) for l in lines[i:j + 1])
+        # The header line of "=" just above belongs to the report too.
+        first = i - 1 if i > 0 and KCSAN_END.match(lines[i - 1]) else i
+        out.append((first, j, m.group(1).strip(), ours))
+        i = j + 1
+    return out
 
 
 def parse_tap_line(line):
@@ -186,6 +227,8 @@ def main():
     ap.add_argument('--timeout', type=int, default=0, help='the time limit, for messages')
     ap.add_argument('--expect-kunit', action='store_true',
                     help='fail if no KUnit suite reported results')
+    ap.add_argument('--expect-kcsan', action='store_true',
+                    help='fail if the kernel did not say KCSAN is on')
     args = ap.parse_args()
 
     try:
@@ -195,6 +238,10 @@ def main():
         print('FAIL %s: no console log (%s), VM exit status %d' % (args.name, e, args.rc))
         return 1
     stamped = any(TIMESTAMP.match(l) for l in lines)
+    kcsan = kcsan_reports(lines)
+    in_kcsan = set()
+    for first, last, _, _ in kcsan:
+        in_kcsan.update(range(first, last + 1))
 
     problems = []     # (why, context lines)
     splats = []
@@ -204,9 +251,21 @@ def main():
     suites = 0
     kmemleak_baseline = False
     unloaded = pages_back = False
+    locks_off = None  # the line where lock debugging went off
+    late = []         # suites started after that: (name, line)
+    notes = []        # lines shown below an ok result
 
     for i, l in enumerate(lines):
         kernel_line = bool(TIMESTAMP.match(l)) or not stamped
+        started_suite = None
+        if l.startswith(MARK + 'kselftest-begin '):
+            started_suite = 'kselftest ' + l.split()[2]
+        elif SUITE_START.match(l):
+            started_suite = 'KUnit suite ' + SUITE_START.match(l).group(1)
+        if started_suite and locks_off is not None:
+            late.append((started_suite, i))
+        if locks_off is None and LOCKS_OFF.search(l):
+            locks_off = i
         if l.startswith(MARK):
             words = l[len(MARK):].split()
             if not words:
@@ -238,6 +297,12 @@ def main():
                 block = None
             elif verb == 'kmemleak-baseline':
                 kmemleak_baseline = words[1:2] == ['begin']
+            elif verb == 'kunit-none':
+                problems.append(('KUnit filter glob %s matched no suite' %
+                                 ' '.join(words[1:]), context(lines, i, 2, 2)))
+            elif verb == 'kselftest-missing' and len(words) > 1:
+                record('skip', '%s kselftest %s' % (args.name, words[1]),
+                       'not in this tree')
             continue
         if UNLOAD_CLEAN in l:
             pages_back = True
@@ -254,12 +319,35 @@ def main():
                 problems.append(('expect-splat end without begin', context(lines, i)))
             open_splat = None
             continue
+        if i in in_kcsan:
+            continue          # judged by its frames, below
         if open_splat is not None or not SPLATS.search(l):
             continue
         if kmemleak_baseline and 'kmemleak' in l:
             continue
         splats.append(i)
 
+    ours = [r for r in kcsan if r[3]]
+    if ours:
+        shown = []
+        for first, last, _, _ in ours[:6]:
+            shown += context(lines, first, 0, min(last - first, 60)) + ['   ...']
+        problems.insert(0, ('%d KCSAN report(s) with a goslab frame: %s' %
+                            (len(ours), '; '.join(sorted({r[2] for r in ours}))),
+                            shown))
+    for first, _, headline, mine in kcsan:
+        if not mine:
+            notes.append('    KCSAN report without a goslab frame, not counted '
+                         '(line %d): %s' % (first + 1, headline))
+    if late:
+        name, at = late[0]
+        problems.append(('lock debugging was turned off (line %d) before %s started'
+                         '%s' % (locks_off + 1, name,
+                                 ' and %d more' % (len(late) - 1) if len(late) > 1 else ''),
+                         context(lines, locks_off, 2, 2) + ['   ...'] +
+                         context(lines, at, 0, 0)))
+    if args.expect_kcsan and started and not any('kcsan: enabled early' in l for l in lines):
+        problems.append(('not a KCSAN kernel: no "kcsan: enabled early" on the console', []))
     if block:
         problems.append(('%s %s never finished' % (block[0], block[1]),
                          context(lines, block[2], 0, 0)))
@@ -294,7 +382,7 @@ def main():
             detail += ['  ' + why + ':'] + ['    ' + c for c in ctx]
         record('FAIL', args.name, '; '.join(w for w, _ in problems), detail)
     else:
-        record('ok', args.name)
+        record('ok', args.name, detail=notes)
 
     failed = False
     for status, what, detail in results:

@@ -9,8 +9,16 @@
 #   --mode M    test (default), run or script; see scripts/vm/init.sh
 #   --script F  with --mode script: the shell script to run in the VM after
 #               goslab.ko is loaded (it finds the modules under /goslab)
-#   --cpus N    4 (default: two NUMA nodes, see below) or another count of
-#               vCPUs on a single node with 2 GiB
+#   --cpus N    vCPUs (default 4)
+#   --nodes M   NUMA nodes, 1 to 4, one socket of N/M CPUs each (default 2
+#               with 4 CPUs, else 1); one node has 2 GiB, more have 4 GiB
+#               laid out as described below
+#   --kunit "G..."      test mode: one pass per KUnit filter glob G (goslab
+#               and the KUnit modules loaded and unloaded each time), only
+#               the suites matching G running in it; default: one pass, all
+#   --kselftests "T..." test mode: only these kselftests, in this order
+#   --kunit-late "M..." test mode: these tests/kunit modules are loaded
+#               after the kselftests, not before them
 #   --log FILE  where the console log goes (default: MODDIR/console.log)
 #   --timeout S hard limit for the whole VM, in seconds (default 300)
 #   --append A  extra kernel command line arguments
@@ -28,6 +36,10 @@ append=
 verbose=0
 script=
 cpus=4
+nodes=
+kunit=
+kselftests=
+kunit_late=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -37,13 +49,17 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--script) script=$2; shift 2 ;;
 	--cpus) cpus=$2; shift 2 ;;
+	--nodes) nodes=$2; shift 2 ;;
+	--kunit) kunit=$2; shift 2 ;;
+	--kselftests) kselftests=$2; shift 2 ;;
+	--kunit-late) kunit_late=$2; shift 2 ;;
 	--verbose) verbose=1; shift ;;
 	-*) echo "run-vm.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
 if [ $# != 2 ]; then
-	sed -n '3,21s/^# \{0,1\}//p' "$0" >&2
+	sed -n '3,28s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 fi
 kernel=$1
@@ -59,6 +75,18 @@ case "$cpus" in
 [1-9]|[1-9][0-9]) ;;
 *) echo "run-vm.sh: --cpus takes a count of vCPUs" >&2; exit 2 ;;
 esac
+if [ -z "$nodes" ]; then
+	nodes=1
+	[ "$cpus" != 4 ] || nodes=2
+fi
+case "$nodes" in
+[1-4]) ;;
+*) echo "run-vm.sh: --nodes takes 1 to 4" >&2; exit 2 ;;
+esac
+if [ $((cpus % nodes)) != 0 ]; then
+	echo "run-vm.sh: $cpus CPUs do not split evenly over $nodes nodes" >&2
+	exit 2
+fi
 [ -r "$kernel" ] || { echo "run-vm.sh: cannot read $kernel" >&2; exit 2; }
 [ -f "$moddir/goslab.ko" ] || { echo "run-vm.sh: no goslab.ko in $moddir" >&2; exit 2; }
 
@@ -79,6 +107,16 @@ echo "$mode" >"$root/goslab/mode"
 if [ -n "$script" ]; then
 	install -m 0755 "$script" "$root/goslab/script.sh"
 fi
+# list FILE WORDS: the lists init.sh reads in test mode, one word a line
+# (KUnit globs stay as they are).
+list() {
+	local words
+	read -r -a words <<<"$2"
+	[ ${#words[@]} = 0 ] || printf '%s\n' "${words[@]}" >"$root/goslab/$1"
+}
+list kunit-suites "$kunit"
+list kselftests "$kselftests"
+list kunit-late "$kunit_late"
 (cd "$moddir" && find . -name '*.ko' -not -path './build/*' -print0 |
 	xargs -0 -r cp --parents -t "$root/goslab")
 if [ -d "$moddir/tests/selftests/goslab" ]; then
@@ -88,22 +126,28 @@ fi
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) |
 	gzip -1 >"$work/initramfs.gz"
 
-# Two NUMA nodes, two sockets of two CPUs each (one socket per node, or the
-# kernel WARNs in topology_sane). The pc machine keeps 3 GiB below 4 GiB, so
-# node 0 (3G) holds all the low memory (ZONE_DMA, ZONE_DMA32) and node 1 (1G)
-# lies above 4 GiB with ZONE_NORMAL only. Any other CPU count gets one node.
+# NUMA: one socket per node (a socket split across nodes makes the kernel
+# WARN in topology_sane), the CPUs in order. The pc machine keeps 3 GiB
+# below 4 GiB: with 4 GiB, the nodes but the last share those 3 GiB, which
+# hold all the low memory (ZONE_DMA, ZONE_DMA32), and the last node's 1 GiB
+# lies above 4 GiB with ZONE_NORMAL only. The default, 4 CPUs on 2 nodes, is
+# node 0 with 3 GiB and CPUs 0-1, node 1 with 1 GiB and CPUs 2-3. One node
+# is a plain 2 GiB machine.
 # shellcheck disable=SC2054 # commas are QEMU syntax
-if [ "$cpus" = 4 ]; then
-	machine=(
-		-m 4G
-		-smp 4,sockets=2,cores=2,threads=1
-		-object memory-backend-ram,id=m0,size=3G
-		-object memory-backend-ram,id=m1,size=1G
-		-numa node,nodeid=0,cpus=0-1,memdev=m0
-		-numa node,nodeid=1,cpus=2-3,memdev=m1
-	)
-else
+if [ "$nodes" = 1 ]; then
 	machine=(-m 2G -smp "$cpus")
+else
+	per=$((cpus / nodes))
+	low=$((3072 / (nodes - 1)))
+	machine=(-m 4G -smp "$cpus,sockets=$nodes,cores=$per,threads=1")
+	for ((n = 0; n < nodes; n++)); do
+		size=${low}M
+		[ "$n" != $((nodes - 1)) ] || size=$((4096 - low * (nodes - 1)))M
+		cpu=$((n * per))
+		[ "$per" = 1 ] || cpu=$cpu-$((cpu + per - 1))
+		machine+=(-object "memory-backend-ram,id=m$n,size=$size"
+			  -numa "node,nodeid=$n,cpus=$cpu,memdev=m$n")
+	done
 fi
 qemu=(
 	qemu-system-x86_64
