@@ -557,7 +557,7 @@ inline release(me)
 	rcu_active = rcu_active & ~(ctx); \
 	gp_wait = gp_wait & ~(ctx)
 
-/* ==== NEW: the free (goslab_cache_free_span(), cache.c) ==== */
+/* ==== NEW: the free (goslab_cache_free() -> free_span(), cache.c) ==== */
 
 /*
  * Its first step, inside the caller's atomic step with whatever gave it
@@ -590,7 +590,7 @@ inline free_rest(ctx, i, misuse, own_ctx)
 {
 	if
 	:: found ->
-		atomic {	/* raw_spin_lock(&s->lock) ... raw_spin_unlock() */
+		atomic {	/* free_span(): spin_lock(&s->lock) ... spin_unlock() */
 			TOUCH;
 			note = 0;
 			if
@@ -610,8 +610,8 @@ inline free_rest(ctx, i, misuse, own_ctx)
 				refuse(i, misuse)		/* GOSLAB_BAD_DOUBLE_FREE */
 #else
 			:: HOLDS_OBJECTS && !LIVE(i) ->
-				refuse(i, misuse)		/* GOSLAB_BAD_DOUBLE_FREE */
-			/* step back: this context's span, the slot below freeindex */
+				refuse(i, misuse)		/* free_check() < 0: double free */
+			/* goslab_mcache_free_local() -> goslab_span_unalloc() */
 			:: HOLDS_OBJECTS && LIVE(i) && own_ctx && owned &&
 			   i + 1 == fidx && fidx % W != 0 ->
 				ab = ab & ~BIT(i);		/* ab[i] = 0 */
@@ -621,10 +621,10 @@ inline free_rest(ctx, i, misuse, own_ctx)
 				accept(i, misuse);
 				EVENT(EV_STEPBACK)
 #endif
-			:: else ->
-				fb = fb | BIT(i);		/* fb[i] = 1 */
-				pending++;			/* pending++ */
-				/* note = state != CACHED && (pending == 1 || pending >= alloc_count) */
+			:: else ->	/* goslab_span_mark_free() */
+				fb = fb | BIT(i);
+				pending++;
+				/* free_tell_central() */
 				note = (st != CACHED && (pending == 1 || pending >= acount));
 				accept(i, misuse)
 			fi;
