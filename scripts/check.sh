@@ -179,6 +179,11 @@ else
 	fail shellcheck "problems in the scripts" "$(head -n 40 <<<"$out")"
 fi
 
+# The SPIN model of the free protocol: NEW verifies, the old bugs are found.
+if [ -n "$want_lint" ]; then
+	tally < <(scripts/check-model.sh 2>&1 || true)
+fi
+
 # goslabinfo and goslab-plot on the committed debugfs snapshot.
 if [ -z "$want_lint" ]; then
 	:

@@ -28,7 +28,7 @@ base_pkgs="qemu-system-x86 busybox-static cpio kmod gzip xz-utils
 	build-essential bc bison flex libelf-dev libssl-dev dwarves
 	python3 perl sparse rsync linux-source-6.12
 	linux-image-amd64 linux-headers-amd64 clang llvm
-	libclang-rt-14-dev gnuplot-nox shellcheck dkms"
+	libclang-rt-14-dev gnuplot-nox shellcheck dkms spin"
 
 missing_pkgs() {
 	local p
