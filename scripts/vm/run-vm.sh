@@ -22,6 +22,9 @@
 #   --log FILE  where the console log goes (default: MODDIR/console.log)
 #   --timeout S hard limit for the whole VM, in seconds (default 300)
 #   --append A  extra kernel command line arguments
+#   --icount    deterministic clock: -icount shift=0,align=off,sleep=off
+#               (one TCG thread; the guest clock counts instructions, 1 ns
+#               each)
 #   --verbose   copy the console to stdout as it comes
 #
 # The exit status is QEMU's; 124 means the time limit killed it. Judging the
@@ -40,6 +43,7 @@ nodes=
 kunit=
 kselftests=
 kunit_late=
+icount=()
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -54,12 +58,13 @@ while [ $# -gt 0 ]; do
 	--kselftests) kselftests=$2; shift 2 ;;
 	--kunit-late) kunit_late=$2; shift 2 ;;
 	--verbose) verbose=1; shift ;;
+	--icount) icount=(-icount "shift=0,align=off,sleep=off"); shift ;;
 	-*) echo "run-vm.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
 if [ $# != 2 ]; then
-	sed -n '3,28s/^# \{0,1\}//p' "$0" >&2
+	sed -n '3,31s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 fi
 kernel=$1
@@ -157,6 +162,7 @@ qemu=(
 	-kernel "$kernel"
 	-initrd "$work/initramfs.gz"
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=7${append:+ $append}"
+	"${icount[@]}"
 )
 
 mkdir -p "$(dirname "$log")"

@@ -29,12 +29,15 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/hardirq.h>
+#include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/prandom.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/sort.h>
@@ -54,15 +57,31 @@ static unsigned int scale = 1000;
 module_param(scale, uint, 0444);
 MODULE_PARM_DESC(scale, "iteration counts in per mille of the standard ones, 1..10000");
 
+static unsigned int repeat = 1000;
+module_param(repeat, uint, 0444);
+MODULE_PARM_DESC(repeat,
+		 "repetitions of each loop in per mille of the standard ones, 1..10000 (batch sizes follow scale only)");
+
 static char *workloads = "all";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads,
-		 "comma-separated: memory,fastpath,bulk,kmalloc,smp,large,primitives or all");
+		 "comma-separated: memory,fastpath,bulk,kmalloc,smp,large,primitives,budget or all");
+
+static bool icount;
+module_param(icount, bool, 0444);
+MODULE_PARM_DESC(icount,
+		 "the guest clock counts instructions (QEMU -icount shift=0): report instructions per operation, the minimum over the rounds");
+
+static bool verbose;
+module_param(verbose, bool, 0444);
+MODULE_PARM_DESC(verbose, "print every round's raw figures too");
 
 #define MAX_ROUNDS	15
 #define NR_ALLOC	2	/* SLUB, goslab */
 #define SLUB		0
 #define GOSLAB		1
+#define LOOP		2	/* the same loop, calling allocators that do nothing */
+#define NR_RUNS		3
 
 /* === The shim: one set of calls per allocator === */
 
@@ -98,32 +117,32 @@ static void slub_destroy(void *cache)
 	kmem_cache_destroy(cache);
 }
 
-static void *slub_alloc(void *cache)
+static __always_inline void *slub_alloc(void *cache)
 {
 	return kmem_cache_alloc(cache, GFP_KERNEL);
 }
 
-static void slub_free(void *cache, void *obj)
+static __always_inline void slub_free(void *cache, void *obj)
 {
 	kmem_cache_free(cache, obj);
 }
 
-static int slub_alloc_bulk(void *cache, size_t nr, void **objs)
+static __always_inline int slub_alloc_bulk(void *cache, size_t nr, void **objs)
 {
 	return kmem_cache_alloc_bulk(cache, GFP_KERNEL, nr, objs);
 }
 
-static void slub_free_bulk(void *cache, size_t nr, void **objs)
+static __always_inline void slub_free_bulk(void *cache, size_t nr, void **objs)
 {
 	kmem_cache_free_bulk(cache, nr, objs);
 }
 
-static void *slub_kmalloc(size_t size)
+static __always_inline void *slub_kmalloc(size_t size)
 {
 	return kmalloc(size, GFP_KERNEL);
 }
 
-static void slub_kfree(const void *p, size_t size)
+static __always_inline void slub_kfree(const void *p, size_t size)
 {
 	kfree(p);
 }
@@ -149,32 +168,32 @@ static void gs_destroy(void *cache)
 	goslab_cache_destroy(cache);
 }
 
-static void *gs_alloc(void *cache)
+static __always_inline void *gs_alloc(void *cache)
 {
 	return goslab_cache_alloc(cache, GFP_KERNEL);
 }
 
-static void gs_free(void *cache, void *obj)
+static __always_inline void gs_free(void *cache, void *obj)
 {
 	goslab_cache_free(cache, obj);
 }
 
-static int gs_alloc_bulk(void *cache, size_t nr, void **objs)
+static __always_inline int gs_alloc_bulk(void *cache, size_t nr, void **objs)
 {
 	return goslab_cache_alloc_bulk(cache, GFP_KERNEL, nr, objs);
 }
 
-static void gs_free_bulk(void *cache, size_t nr, void **objs)
+static __always_inline void gs_free_bulk(void *cache, size_t nr, void **objs)
 {
 	goslab_cache_free_bulk(cache, nr, objs);
 }
 
-static void *gs_kmalloc(size_t size)
+static __always_inline void *gs_kmalloc(size_t size)
 {
 	return goslab_kmalloc(size, GFP_KERNEL);
 }
 
-static void gs_kfree(const void *p, size_t size)
+static __always_inline void gs_kfree(const void *p, size_t size)
 {
 	goslab_kfree(p);
 }
@@ -188,6 +207,62 @@ static const struct bench_ops goslab_ops = {
 	.free_bulk = gs_free_bulk,
 	.km_alloc = gs_kmalloc,
 	.km_free = gs_kfree,
+};
+
+/*
+ * The empty loop: the same workload code calling functions that do
+ * nothing (noipa: the compiler may not look inside them, so it keeps every
+ * call and assumes every register they may clobber; notrace: no ftrace
+ * entry, which a real allocator pays). What a workload costs with these is
+ * subtracted for the "net" ratios.
+ */
+static u64 noop_obj[4] __aligned(32);
+
+static __noipa notrace void *noop_create(const char *name, unsigned int size)
+{
+	return noop_obj;
+}
+
+static __noipa notrace void noop_destroy(void *cache)
+{
+}
+
+static __noipa notrace void *noop_alloc(void *cache)
+{
+	return noop_obj;
+}
+
+static __noipa notrace void noop_free(void *cache, void *obj)
+{
+}
+
+static __noipa notrace int noop_alloc_bulk(void *cache, size_t nr, void **objs)
+{
+	return nr;
+}
+
+static __noipa notrace void noop_free_bulk(void *cache, size_t nr, void **objs)
+{
+}
+
+static __noipa notrace void *noop_kmalloc(size_t size)
+{
+	return noop_obj;
+}
+
+static __noipa notrace void noop_kfree(const void *p, size_t size)
+{
+}
+
+static const struct bench_ops noop_ops = {
+	.create = noop_create,
+	.destroy = noop_destroy,
+	.alloc = noop_alloc,
+	.free = noop_free,
+	.alloc_bulk = noop_alloc_bulk,
+	.free_bulk = noop_free_bulk,
+	.km_alloc = noop_kmalloc,
+	.km_free = noop_kfree,
 };
 
 /* The page allocator, for large objects only. */
@@ -210,7 +285,8 @@ static const struct bench_ops pages_ops = {
 
 /*
  * One instantiation of workload FN##_run per allocator: FN##_slub,
- * FN##_goslab, and FN##_fns[] to index them by SLUB / GOSLAB.
+ * FN##_goslab, the empty loop FN##_loop, and FN##_fns[] to index them by
+ * SLUB / GOSLAB / LOOP.
  */
 #define BENCH_PAIR(fn)							\
 static noinline int fn##_slub(void *arg)				\
@@ -221,9 +297,14 @@ static noinline int fn##_goslab(void *arg)				\
 {									\
 	return fn##_run(&goslab_ops, arg);				\
 }									\
-static int (*const fn##_fns[NR_ALLOC])(void *) = {			\
+static noinline int fn##_loop(void *arg)				\
+{									\
+	return fn##_run(&noop_ops, arg);				\
+}									\
+static int (*const fn##_fns[NR_RUNS])(void *) = {			\
 	[SLUB] = fn##_slub,						\
 	[GOSLAB] = fn##_goslab,						\
+	[LOOP] = fn##_loop,						\
 }
 
 /* === Timing and results === */
@@ -253,26 +334,74 @@ struct bench_clock {
 	cycles_t cyc;
 };
 
+/*
+ * The TSC is read innermost: under icount it counts the instructions of
+ * the loop and a handful more, not those of ktime_get_ns().
+ */
 static __always_inline void clock_start(struct bench_clock *c)
 {
-	c->cyc = get_cycles();
 	c->ns = ktime_get_ns();
+	c->cyc = get_cycles();
 }
 
 static __always_inline void clock_stop(struct bench_clock *c, u64 *ns, u64 *cyc)
 {
-	u64 t = ktime_get_ns();
 	cycles_t k = get_cycles();
+	u64 t = ktime_get_ns();
 
 	*ns = t - c->ns;
 	*cyc = k - c->cyc;
 }
 
-/* Per allocator and round: ns and cycles for the whole measurement. */
+/*
+ * Was a run left alone? Under icount every instruction the CPU executes
+ * counts, a tick's or another task's too: a run is calm if no tick, no
+ * local timer interrupt and no context switch happened during it.
+ */
+struct bench_calm {
+	unsigned long jiffies;
+	unsigned long nvcsw;
+	unsigned long nivcsw;
+	unsigned int timer_irqs;
+};
+
+static __always_inline unsigned int local_timer_irqs(void)
+{
+#ifdef CONFIG_X86_LOCAL_APIC
+	return this_cpu_read(irq_stat.apic_timer_irqs);
+#else
+	return 0;
+#endif
+}
+
+static void calm_start(struct bench_calm *c)
+{
+	c->jiffies = jiffies;
+	c->nvcsw = current->nvcsw;
+	c->nivcsw = current->nivcsw;
+	c->timer_irqs = local_timer_irqs();
+}
+
+/* 0 if calm; else 1: a tick, 2: the task slept, 4: it was preempted, 8: a timer. */
+static u8 calm_end(const struct bench_calm *c)
+{
+	return time_after(jiffies, c->jiffies) |
+	       (c->nvcsw != current->nvcsw) << 1 |
+	       (c->nivcsw != current->nivcsw) << 2 |
+	       (c->timer_irqs != local_timer_irqs()) << 3;
+}
+
+/*
+ * Per allocator (SLUB, goslab; the empty loop if @loop) and round: ns and
+ * cycles for the whole measurement, and whether the round was calm.
+ */
 struct bench_sample {
-	u64 ns[NR_ALLOC][MAX_ROUNDS];
-	u64 cyc[NR_ALLOC][MAX_ROUNDS];
+	u64 ns[NR_RUNS][MAX_ROUNDS];
+	u64 cyc[NR_RUNS][MAX_ROUNDS];
+	bool calm[NR_RUNS][MAX_ROUNDS];
+	u8 why[NR_RUNS][MAX_ROUNDS];
 	unsigned int n;
+	bool loop;
 	bool failed;
 };
 
@@ -296,6 +425,40 @@ static u64 median(const u64 *v, unsigned int n, u64 *spread_pct)
 	if (spread_pct)
 		*spread_pct = med ? div64_u64((s[n - 1] - s[0]) * 100, med) : 0;
 	return med;
+}
+
+/*
+ * One figure from the rounds: the median. Instructions: the median of the
+ * calm rounds, whose counts are the workload's own instructions and
+ * nothing else's, if there are any. @spread_pct: (max - min) of all the
+ * rounds / the figure, in percent.
+ */
+static u64 pick(const u64 *v, const bool *calm, unsigned int n, u64 *spread_pct)
+{
+	u64 c[MAX_ROUNDS], lo = U64_MAX, hi = 0, f;
+	unsigned int i, k = 0;
+
+	if (!icount || !calm)
+		return median(v, n, spread_pct);
+	for (i = 0; i < n; i++) {
+		lo = min(lo, v[i]);
+		hi = max(hi, v[i]);
+		if (calm[i])
+			c[k++] = v[i];
+	}
+	f = k ? median(c, k, NULL) : median(v, n, NULL);
+	if (spread_pct)
+		*spread_pct = f ? div64_u64((hi - lo) * 100, f) : 0;
+	return f;
+}
+
+static unsigned int nr_calm(const bool *calm, unsigned int n)
+{
+	unsigned int i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += calm[i];
+	return k;
 }
 
 /* "12.3": a per-op value with one decimal, from a total and a count. */
@@ -324,22 +487,73 @@ static void report_failed(const char *wl, const char *param)
 	pr_info("%s %s failed=1\n", wl, param);
 }
 
-/* Print one result line: medians per op, spreads, median of the ratios. */
+/* "ratio=R net=R" of goslab against SLUB, net: both less the empty loop. */
+static void ratios_str(char *buf, size_t len, u64 g, u64 sl, u64 loop,
+		       bool has_loop, u64 median_ratio)
+{
+	char r[2][24];
+
+	ratio_str(r[0], sizeof(r[0]), median_ratio);
+	if (!has_loop || sl <= loop || g < loop) {
+		snprintf(buf, len, "ratio=%s", r[0]);
+		return;
+	}
+	ratio_str(r[1], sizeof(r[1]), ratio_milli(g - loop, sl - loop));
+	snprintf(buf, len, "ratio=%s net=%s", r[0], r[1]);
+}
+
+static void report_rounds(const char *wl, const char *param,
+			  struct bench_sample *s)
+{
+	unsigned int i;
+
+	if (!verbose)
+		return;
+	for (i = 0; i < s->n; i++)
+		pr_info("round %s/%s %u slub=%llu/%u goslab=%llu/%u loop=%llu/%u\n",
+			wl, param, i, s->cyc[SLUB][i], s->why[SLUB][i],
+			s->cyc[GOSLAB][i], s->why[GOSLAB][i],
+			s->cyc[LOOP][i], s->why[LOOP][i]);
+}
+
+/*
+ * Print one result line. Wall time: medians per op of ns and cycles,
+ * spreads, the median of the per-round ratios, and the ratio of the
+ * medians net of the empty loop. Instructions (icount): per op, the
+ * smallest counts (see pick()), their ratio gross and net, and how many
+ * rounds of each were calm.
+ */
 static void report(const char *wl, const char *param, u64 ops,
 		   struct bench_sample *s)
 {
-	u64 r[MAX_ROUNDS], ns[NR_ALLOC], cyc[NR_ALLOC], spread[NR_ALLOC];
-	char b[6][24];
-	unsigned int i, a;
+	u64 r[MAX_ROUNDS], ns[NR_RUNS] = {}, cyc[NR_RUNS] = {};
+	u64 spread[NR_RUNS] = {};
+	unsigned int i, a, nr = s->loop ? NR_RUNS : NR_ALLOC;
+	char b[6][24], rs[48];
 
 	if (s->failed || !s->n) {
 		report_failed(wl, param);
 		return;
 	}
 	nr_lines++;
-	for (a = 0; a < NR_ALLOC; a++) {
-		ns[a] = median(s->ns[a], s->n, &spread[a]);
-		cyc[a] = median(s->cyc[a], s->n, NULL);
+	report_rounds(wl, param, s);
+	for (a = 0; a < nr; a++) {
+		ns[a] = pick(s->ns[a], s->calm[a], s->n, &spread[a]);
+		cyc[a] = pick(s->cyc[a], s->calm[a], s->n, NULL);
+	}
+	if (icount) {
+		/* Under icount the TSC is the instruction count itself. */
+		per_op(b[0], sizeof(b[0]), cyc[SLUB], ops);
+		per_op(b[1], sizeof(b[1]), cyc[GOSLAB], ops);
+		per_op(b[2], sizeof(b[2]), cyc[LOOP], ops);
+		ratios_str(rs, sizeof(rs), cyc[GOSLAB], cyc[SLUB], cyc[LOOP],
+			   s->loop, ratio_milli(cyc[GOSLAB], cyc[SLUB]));
+		pr_info("%s %s ops=%llu slub_in=%s goslab_in=%s%s%s slub_spread=%llu%% goslab_spread=%llu%% %s calm=%u/%u/%u\n",
+			wl, param, ops, b[0], b[1], s->loop ? " loop_in=" : "",
+			s->loop ? b[2] : "", spread[SLUB], spread[GOSLAB], rs,
+			nr_calm(s->calm[SLUB], s->n), nr_calm(s->calm[GOSLAB], s->n),
+			s->loop ? nr_calm(s->calm[LOOP], s->n) : 0);
+		return;
 	}
 	for (i = 0; i < s->n; i++)
 		r[i] = ratio_milli(s->ns[GOSLAB][i], s->ns[SLUB][i]);
@@ -347,33 +561,43 @@ static void report(const char *wl, const char *param, u64 ops,
 	per_op(b[1], sizeof(b[1]), ns[GOSLAB], ops);
 	per_op(b[2], sizeof(b[2]), cyc[SLUB], ops);
 	per_op(b[3], sizeof(b[3]), cyc[GOSLAB], ops);
-	ratio_str(b[4], sizeof(b[4]), median(r, s->n, NULL));
-	pr_info("%s %s ops=%llu slub_ns=%s goslab_ns=%s slub_cyc=%s goslab_cyc=%s slub_spread=%llu%% goslab_spread=%llu%% ratio=%s\n",
-		wl, param, ops, b[0], b[1], b[2], b[3], spread[SLUB],
-		spread[GOSLAB], b[4]);
+	per_op(b[4], sizeof(b[4]), ns[LOOP], ops);
+	ratios_str(rs, sizeof(rs), ns[GOSLAB], ns[SLUB], ns[LOOP], s->loop,
+		   median(r, s->n, NULL));
+	pr_info("%s %s ops=%llu slub_ns=%s goslab_ns=%s%s%s slub_cyc=%s goslab_cyc=%s slub_spread=%llu%% goslab_spread=%llu%% %s\n",
+		wl, param, ops, b[0], b[1], s->loop ? " loop_ns=" : "",
+		s->loop ? b[4] : "", b[2], b[3], spread[SLUB], spread[GOSLAB], rs);
 }
 
 /*
- * Run a single-threaded workload for both allocators, rounds times,
- * alternating which goes first. run[a] is allocator a's argument.
+ * Run a single-threaded workload for both allocators and the empty loop,
+ * rounds times, alternating which allocator goes first; the empty loop
+ * runs last. run[a] is run a's argument (run[LOOP] a copy of SLUB's).
  */
-static void measure(int (*const fns[NR_ALLOC])(void *),
-		    struct bench_run run[NR_ALLOC], struct bench_sample *s)
+static void measure(int (*const fns[NR_RUNS])(void *),
+		    struct bench_run run[NR_RUNS], struct bench_sample *s)
 {
+	struct bench_calm calm;
 	unsigned int i, k;
 	int a;
 
 	memset(s, 0, sizeof(*s));
+	s->loop = true;
+	run[LOOP] = run[SLUB];
 	for (i = 0; i < rounds; i++) {
-		for (k = 0; k < NR_ALLOC; k++) {
-			a = (i + k) % NR_ALLOC;
+		for (k = 0; k < NR_RUNS; k++) {
+			a = k == LOOP ? LOOP : (i + k) % NR_ALLOC;
+			/* Start calm: what was pending runs now. */
+			cond_resched();
+			calm_start(&calm);
 			if (fns[a](run + a)) {
 				s->failed = true;
 				return;
 			}
+			s->why[a][i] = calm_end(&calm);
+			s->calm[a][i] = !s->why[a][i];
 			s->ns[a][i] = run[a].ns;
 			s->cyc[a][i] = run[a].cyc;
-			cond_resched();
 		}
 		s->n++;
 	}
@@ -382,6 +606,14 @@ static void measure(int (*const fns[NR_ALLOC])(void *),
 static unsigned long scaled(unsigned long n)
 {
 	unsigned long v = n * scale / 1000;
+
+	return v ? v : 1;
+}
+
+/* A count of repetitions: scaled, then by repeat. */
+static unsigned long repeated(unsigned long n)
+{
+	unsigned long v = scaled(n) * repeat / 1000;
 
 	return v ? v : 1;
 }
@@ -533,8 +765,8 @@ static struct bench_sample sample;
 
 static void bench_fastpath(void)
 {
-	struct bench_run run[NR_ALLOC] = {};
-	unsigned long loops = scaled(1000000);
+	struct bench_run run[NR_RUNS] = {};
+	unsigned long loops = repeated(1000000);
 	int a;
 
 	if (make_caches(run, 256)) {
@@ -552,8 +784,8 @@ static const unsigned int bulk_sizes[] = { 1, 8, 16, 30, 64, 128, 250 };
 
 static void bench_bulk(void)
 {
-	struct bench_run run[NR_ALLOC] = {};
-	unsigned long total = scaled(250000);
+	struct bench_run run[NR_RUNS] = {};
+	unsigned long total = repeated(250000);
 	void **objs;
 	char param[16];
 	unsigned int i;
@@ -594,7 +826,7 @@ static const unsigned int kmalloc_sizes[] = {
 
 static void bench_kmalloc(void)
 {
-	struct bench_run run[NR_ALLOC] = {};
+	struct bench_run run[NR_RUNS] = {};
 	unsigned long n = scaled(KMALLOC_N), max_n;
 	unsigned int i, size;
 	char param[16];
@@ -620,8 +852,8 @@ static void bench_kmalloc(void)
 		report("kmalloc-n", param, 2 * run[0].n, &sample);
 
 		for (a = 0; a < NR_ALLOC; a++)
-			run[a].loops = min(scaled(KMALLOC_PAIRS),
-					   scaled(KMALLOC_PAIR_BYTES / size));
+			run[a].loops = min(repeated(KMALLOC_PAIRS),
+					   repeated(KMALLOC_PAIR_BYTES / size));
 		measure(kmalloc_pair_fns, run, &sample);
 		report("kmalloc-pair", param, run[0].loops, &sample);
 	}
@@ -635,56 +867,70 @@ static const unsigned int large_sizes[] = { 65536, 131072, 262144, 524288, 10485
 
 #define LARGE_BYTES	(64UL << 20)	/* zeroed per run, at most */
 
+/* In bench_large(), the third run is alloc_pages, not the empty loop. */
+#define PAGES		LOOP
+
 static void bench_large(void)
 {
-	int (*const fns[NR_ALLOC + 1])(void *) = {
-		kmalloc_pair_slub, kmalloc_pair_goslab, kmalloc_pair_pages,
+	int (*const fns[NR_RUNS])(void *) = {
+		[SLUB] = kmalloc_pair_slub,
+		[GOSLAB] = kmalloc_pair_goslab,
+		[PAGES] = kmalloc_pair_pages,
 	};
-	/* Static: too big for the stack under KASAN; insmod runs this once. */
-	static u64 ns[NR_ALLOC + 1][MAX_ROUNDS], cyc[MAX_ROUNDS], r[MAX_ROUNDS];
-	static struct bench_run run[NR_ALLOC + 1];
-	u64 spread;
+	static u64 r[MAX_ROUNDS];
+	static struct bench_run run[NR_RUNS];
+	struct bench_sample *s = &sample;
+	struct bench_calm calm;
+	u64 spread, v;
 	char param[16], b[3][24];
 	unsigned int i, k, j;
 	int a;
 
 	for (i = 0; i < ARRAY_SIZE(large_sizes); i++) {
 		snprintf(param, sizeof(param), "%u", large_sizes[i]);
-		for (a = 0; a <= NR_ALLOC; a++) {
+		for (a = 0; a < NR_RUNS; a++) {
 			run[a].size = large_sizes[i];
-			run[a].loops = max(16UL, scaled(LARGE_BYTES / large_sizes[i]));
+			run[a].loops = max(16UL, repeated(LARGE_BYTES / large_sizes[i]));
 		}
-		memset(&sample, 0, sizeof(sample));
-		for (k = 0; k < rounds; k++) {
-			for (j = 0; j <= NR_ALLOC; j++) {
-				a = (k + j) % (NR_ALLOC + 1);
+		memset(s, 0, sizeof(*s));
+		for (k = 0; k < rounds && !s->failed; k++) {
+			for (j = 0; j < NR_RUNS; j++) {
+				a = (k + j) % NR_RUNS;
+				cond_resched();
+				calm_start(&calm);
 				if (fns[a](run + a)) {
-					sample.failed = true;
+					s->failed = true;
 					break;
 				}
-				ns[a][k] = run[a].ns;
-				if (a < NR_ALLOC)
-					sample.cyc[a][k] = run[a].cyc;
-				else
-					cyc[k] = run[a].cyc;
-				cond_resched();
+				s->why[a][k] = calm_end(&calm);
+				s->calm[a][k] = !s->why[a][k];
+				s->ns[a][k] = run[a].ns;
+				s->cyc[a][k] = run[a].cyc;
 			}
-			if (sample.failed)
-				break;
-			r[k] = ratio_milli(ns[GOSLAB][k], ns[NR_ALLOC][k]);
-			sample.n++;
+			r[k] = ratio_milli(s->ns[GOSLAB][k], s->ns[PAGES][k]);
+			s->n += !s->failed;
 		}
-		memcpy(sample.ns, ns, sizeof(sample.ns));
-		report("large", param, run[0].loops, &sample);
-		if (sample.failed)
+		report("large", param, run[0].loops, s);
+		if (s->failed)
 			continue;
-		per_op(b[0], sizeof(b[0]), median(ns[NR_ALLOC], rounds, &spread),
-		       run[0].loops);
-		per_op(b[1], sizeof(b[1]), median(cyc, rounds, NULL), run[0].loops);
-		ratio_str(b[2], sizeof(b[2]), median(r, rounds, NULL));
 		nr_lines++;
+		if (icount) {
+			v = pick(s->cyc[PAGES], s->calm[PAGES], s->n, &spread);
+			per_op(b[0], sizeof(b[0]), v, run[0].loops);
+			ratio_str(b[1], sizeof(b[1]),
+				  ratio_milli(pick(s->cyc[GOSLAB], s->calm[GOSLAB],
+						   s->n, NULL), v));
+			pr_info("large-pages %s ops=%lu pages_in=%s pages_spread=%llu%% goslab_vs_pages=%s\n",
+				param, run[0].loops, b[0], spread, b[1]);
+			continue;
+		}
+		per_op(b[0], sizeof(b[0]), median(s->ns[PAGES], s->n, &spread),
+		       run[0].loops);
+		per_op(b[2], sizeof(b[2]), median(s->cyc[PAGES], s->n, NULL),
+		       run[0].loops);
+		ratio_str(b[1], sizeof(b[1]), median(r, s->n, NULL));
 		pr_info("large-pages %s ops=%lu pages_ns=%s pages_cyc=%s pages_spread=%llu%% goslab_vs_pages=%s\n",
-			param, run[0].loops, b[0], b[1], spread, b[2]);
+			param, run[0].loops, b[0], b[2], spread, b[1]);
 	}
 }
 
@@ -889,7 +1135,7 @@ static void bench_smp(void)
 			goto out;
 	}
 	x->n = n;
-	x->loops = scaled(10);
+	x->loops = repeated(10);
 	for (i = 0; i < ARRAY_SIZE(smp_sizes); i++) {
 		x->size = smp_sizes[i];
 		/* Per-op cost on one CPU, then on every CPU at once. */
@@ -1176,6 +1422,9 @@ enum prim {
 	PRIM_THIS_CPU_CMPXCHG,	/* this_cpu_cmpxchg, 8 bytes */
 	PRIM_MEMSET_256,	/* memset of 256 bytes */
 	PRIM_CLOCK,		/* ktime_get_ns + get_cycles */
+	PRIM_PREEMPT,		/* preempt_disable + preempt_enable */
+	PRIM_DIRECT_PAIR,	/* direct calls of an alloc and a free that do nothing */
+	PRIM_INDIRECT_PAIR,	/* the same through function pointers (retpolines) */
 	NR_PRIMS,
 };
 
@@ -1191,6 +1440,9 @@ static const char *const prim_names[] = {
 	[PRIM_THIS_CPU_CMPXCHG] = "this_cpu_cmpxchg",
 	[PRIM_MEMSET_256] = "memset_256",
 	[PRIM_CLOCK] = "ktime_get_ns+get_cycles",
+	[PRIM_PREEMPT] = "preempt_disable_enable",
+	[PRIM_DIRECT_PAIR] = "empty_pair_direct",
+	[PRIM_INDIRECT_PAIR] = "empty_pair_indirect",
 };
 
 static_assert(ARRAY_SIZE(prim_names) == NR_PRIMS);
@@ -1200,6 +1452,9 @@ static DEFINE_PER_CPU(unsigned long, prim_pcpu);
 static unsigned long prim_bits;
 static atomic_t prim_atomic;
 static u8 prim_buf[256] __aligned(64);
+/* Not const: the compiler cannot see where these calls go. */
+static void *(*prim_alloc)(size_t size) = noop_kmalloc;
+static void (*prim_free)(const void *p, size_t size) = noop_kfree;
 
 /* Time @body, @loops times; sink keeps results alive and the loop a loop. */
 #define PRIM_TIMED(body)						\
@@ -1255,6 +1510,15 @@ static noinline void prim_run(enum prim p, unsigned long loops, u64 *ns, u64 *cy
 	case PRIM_CLOCK:
 		PRIM_TIMED(sink += ktime_get_ns() + get_cycles());
 		break;
+	case PRIM_PREEMPT:
+		PRIM_TIMED(preempt_disable(); preempt_enable());
+		break;
+	case PRIM_DIRECT_PAIR:
+		PRIM_TIMED(noop_kfree(noop_kmalloc(64), 64));
+		break;
+	case PRIM_INDIRECT_PAIR:
+		PRIM_TIMED(READ_ONCE(prim_free)(READ_ONCE(prim_alloc)(64), 64));
+		break;
 	default:
 		*ns = 0;
 		*cyc = 0;
@@ -1265,7 +1529,9 @@ static noinline void prim_run(enum prim p, unsigned long loops, u64 *ns, u64 *cy
 static void bench_primitives(void)
 {
 	static u64 ns[MAX_ROUNDS], cyc[MAX_ROUNDS];
-	unsigned long loops = scaled(1000000);
+	static bool calm[MAX_ROUNDS];
+	unsigned long loops = repeated(1000000);
+	struct bench_calm c;
 	char b[2][24];
 	unsigned int k;
 	u64 spread;
@@ -1273,16 +1539,218 @@ static void bench_primitives(void)
 
 	for (p = 0; p < NR_PRIMS; p++) {
 		for (k = 0; k < rounds; k++) {
-			prim_run(p, loops, &ns[k], &cyc[k]);
 			cond_resched();
+			calm_start(&c);
+			prim_run(p, loops, &ns[k], &cyc[k]);
+			calm[k] = !calm_end(&c);
+		}
+		nr_lines++;
+		if (icount) {
+			per_op(b[0], sizeof(b[0]), pick(cyc, calm, rounds, &spread),
+			       loops);
+			pr_info("prim %s ops=%lu in=%s spread=%llu%% calm=%u\n",
+				prim_names[p], loops, b[0], spread,
+				nr_calm(calm, rounds));
+			continue;
 		}
 		per_op(b[0], sizeof(b[0]), median(ns, rounds, &spread), loops);
 		per_op(b[1], sizeof(b[1]), median(cyc, rounds, NULL), loops);
-		nr_lines++;
 		pr_info("prim %s ops=%lu ns=%s cyc=%s spread=%llu%%\n",
 			prim_names[p], loops, b[0], b[1], spread);
 	}
 }
+
+/* === Budget: parts of the fast paths, on the real code === */
+
+/*
+ * What a pair's parts cost, measured on the allocators themselves through
+ * their public calls: the calls that stop early (a kmalloc of 0 bytes, a
+ * kfree of NULL), the span or slab lookup with its checks (ksize of a live
+ * object), and the pairs in the same harness. bench-guest.sh runs this
+ * again after turning the heap profile off (label=profile_rate=0) and the
+ * two boots differ by init_on_alloc, so each of those steps is a
+ * difference of two counts. Documentation/performance.rst has the budget
+ * with the instruction trace that attributes the rest.
+ */
+static char *label = "";
+module_param(label, charp, 0444);
+MODULE_PARM_DESC(label, "appended to the names of the budget lines");
+
+enum budget_item {
+	BUDGET_KMALLOC0,	/* kmalloc(0): entry and the size test */
+	BUDGET_KFREE_NULL,	/* kfree(NULL): entry and the NULL test */
+	BUDGET_KSIZE,		/* ksize() of a live 64-byte object */
+	BUDGET_KMALLOC_PAIR,	/* kmalloc(64) + kfree */
+	BUDGET_CACHE_PAIR,	/* 256-byte cache alloc + free */
+	NR_BUDGET,
+};
+
+static const char *const budget_names[] = {
+	[BUDGET_KMALLOC0] = "kmalloc0",
+	[BUDGET_KFREE_NULL] = "kfree_null",
+	[BUDGET_KSIZE] = "ksize64",
+	[BUDGET_KMALLOC_PAIR] = "kmalloc_pair64",
+	[BUDGET_CACHE_PAIR] = "cache_pair256",
+};
+
+static_assert(ARRAY_SIZE(budget_names) == NR_BUDGET);
+
+/* NULL, read at run time: the compiler keeps the call. */
+static const void *budget_null;
+
+#define BUDGET_TIMED(body)						\
+do {									\
+	clock_start(&c);						\
+	for (i = 0; i < loops; i++) {					\
+		body;							\
+		barrier_data(&sink);					\
+	}								\
+	clock_stop(&c, ns, cyc);					\
+} while (0)
+
+static noinline int budget_run(enum budget_item b, int a, void *cache,
+			       const void *live, unsigned long loops,
+			       u64 *ns, u64 *cyc)
+{
+	struct bench_clock c;
+	unsigned long i;
+	u64 sink = 0;
+	void *p;
+
+	switch (b * NR_ALLOC + a) {
+	case BUDGET_KMALLOC0 * NR_ALLOC + SLUB:
+		BUDGET_TIMED(sink += (unsigned long)kmalloc(0, GFP_KERNEL));
+		break;
+	case BUDGET_KMALLOC0 * NR_ALLOC + GOSLAB:
+		BUDGET_TIMED(sink += (unsigned long)goslab_kmalloc(0, GFP_KERNEL));
+		break;
+	case BUDGET_KFREE_NULL * NR_ALLOC + SLUB:
+		BUDGET_TIMED(kfree(READ_ONCE(budget_null)));
+		break;
+	case BUDGET_KFREE_NULL * NR_ALLOC + GOSLAB:
+		BUDGET_TIMED(goslab_kfree(READ_ONCE(budget_null)));
+		break;
+	case BUDGET_KSIZE * NR_ALLOC + SLUB:
+		BUDGET_TIMED(sink += ksize(live));
+		break;
+	case BUDGET_KSIZE * NR_ALLOC + GOSLAB:
+		BUDGET_TIMED(sink += goslab_ksize(live));
+		break;
+	case BUDGET_KMALLOC_PAIR * NR_ALLOC + SLUB:
+		BUDGET_TIMED(p = kmalloc(64, GFP_KERNEL); kfree(p));
+		break;
+	case BUDGET_KMALLOC_PAIR * NR_ALLOC + GOSLAB:
+		BUDGET_TIMED(p = goslab_kmalloc(64, GFP_KERNEL); goslab_kfree(p));
+		break;
+	case BUDGET_CACHE_PAIR * NR_ALLOC + SLUB:
+		BUDGET_TIMED(p = kmem_cache_alloc(cache, GFP_KERNEL);
+			     kmem_cache_free(cache, p));
+		break;
+	case BUDGET_CACHE_PAIR * NR_ALLOC + GOSLAB:
+		BUDGET_TIMED(p = goslab_cache_alloc(cache, GFP_KERNEL);
+			     goslab_cache_free(cache, p));
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void bench_budget(void)
+{
+	struct bench_run run[NR_RUNS] = {};
+	unsigned long loops = repeated(1000000);
+	struct bench_sample *s = &sample;
+	void *live[NR_ALLOC];
+	struct bench_calm calm;
+	char name[48];
+	unsigned int k, j;
+	int b, a;
+
+	live[SLUB] = kmalloc(64, GFP_KERNEL);
+	live[GOSLAB] = goslab_kmalloc(64, GFP_KERNEL);
+	if (!live[SLUB] || !live[GOSLAB] || make_caches(run, 256)) {
+		kfree(live[SLUB]);
+		goslab_kfree(live[GOSLAB]);
+		report_failed("budget", "all");
+		return;
+	}
+	for (b = 0; b < NR_BUDGET; b++) {
+		memset(s, 0, sizeof(*s));
+		for (k = 0; k < rounds && !s->failed; k++) {
+			for (j = 0; j < NR_ALLOC; j++) {
+				a = (k + j) % NR_ALLOC;
+				cond_resched();
+				calm_start(&calm);
+				if (budget_run(b, a, run[a].cache, live[a], loops,
+					       &s->ns[a][k], &s->cyc[a][k]))
+					s->failed = true;
+				s->why[a][k] = calm_end(&calm);
+				s->calm[a][k] = !s->why[a][k];
+			}
+			s->n += !s->failed;
+		}
+		snprintf(name, sizeof(name), "%s%s%s", budget_names[b],
+			 *label ? "/" : "", label);
+		report("budget", name, loops, s);
+	}
+	free_caches(run);
+	kfree(live[SLUB]);
+	goslab_kfree(live[GOSLAB]);
+}
+
+/* === Trace: a few pairs on demand, for an instruction trace === */
+
+/* Where each block of a trace starts and ends: look for its calls. */
+static __noipa notrace void trace_mark(int block)
+{
+}
+
+/*
+ * Writing N to the "trace" parameter runs N kmalloc+kfree pairs of 64 B
+ * and N cache pairs of 256 B through each allocator, one block each,
+ * between calls of trace_mark(1..5), for an instruction trace of QEMU
+ * (-d exec,nochain -singlestep) to attribute (Documentation/performance.rst).
+ */
+static int trace_set(const char *val, const struct kernel_param *kp)
+{
+	struct bench_run run[NR_RUNS] = {};
+	unsigned int n;
+	int err = kstrtouint(val, 0, &n);
+
+	if (err)
+		return err;
+	if (!n || n > 1000)
+		return -EINVAL;
+	if (make_caches(run, 256))
+		return -ENOMEM;
+	run[SLUB].size = 64;
+	run[GOSLAB].size = 64;
+	run[SLUB].loops = n;
+	run[GOSLAB].loops = n;
+	/* Warm: the blocks below run the fast paths only. */
+	kmalloc_pair_slub(&run[SLUB]);
+	kmalloc_pair_goslab(&run[GOSLAB]);
+	fastpath_slub(&run[SLUB]);
+	fastpath_goslab(&run[GOSLAB]);
+	trace_mark(1);
+	kmalloc_pair_goslab(&run[GOSLAB]);
+	trace_mark(2);
+	kmalloc_pair_slub(&run[SLUB]);
+	trace_mark(3);
+	fastpath_goslab(&run[GOSLAB]);
+	trace_mark(4);
+	fastpath_slub(&run[SLUB]);
+	trace_mark(5);
+	free_caches(run);
+	return 0;
+}
+
+static const struct kernel_param_ops trace_ops = {
+	.set = trace_set,
+};
+module_param_cb(trace, &trace_ops, NULL, 0200);
+MODULE_PARM_DESC(trace, "write N: N pairs of each kind between trace_mark() calls");
 
 /* === Module === */
 
@@ -1298,6 +1766,7 @@ static const struct {
 	{ "smp", bench_smp },
 	{ "large", bench_large },
 	{ "primitives", bench_primitives },
+	{ "budget", bench_budget },
 };
 
 static bool wanted(const char *name)
@@ -1322,13 +1791,16 @@ static int __init goslab_bench_init(void)
 	unsigned int i;
 	u64 start = ktime_get_ns();
 
-	if (!rounds || rounds > MAX_ROUNDS || !scale || scale > 10000) {
-		pr_err("rounds must be 1..%d and scale 1..10000\n", MAX_ROUNDS);
+	if (!rounds || rounds > MAX_ROUNDS || !scale || scale > 10000 ||
+	    !repeat || repeat > 10000) {
+		pr_err("rounds must be 1..%d, scale and repeat 1..10000\n",
+		       MAX_ROUNDS);
 		return -EINVAL;
 	}
-	pr_info("begin rounds=%u scale=%u cpus=%u init_on_alloc=%d init_on_free=%d kernel=%s workloads=%s\n",
-		rounds, scale, num_online_cpus(), want_init_on_alloc(GFP_KERNEL),
-		want_init_on_free(), init_utsname()->release, workloads);
+	pr_info("begin rounds=%u scale=%u repeat=%u cpus=%u init_on_alloc=%d init_on_free=%d kernel=%s workloads=%s instrument=%s\n",
+		rounds, scale, repeat, num_online_cpus(), want_init_on_alloc(GFP_KERNEL),
+		want_init_on_free(), init_utsname()->release, workloads,
+		icount ? "icount" : "wall");
 	for (i = 0; i < ARRAY_SIZE(benches); i++) {
 		if (!wanted(benches[i].name))
 			continue;
