@@ -32,7 +32,9 @@ static const slab_flags_t kmalloc_flags[GOSLAB_NR_ZONES] = {
  * @node: node or NUMA_NO_NODE
  * @caller: for reports
  *
- * Return: the object (page aligned), or NULL.
+ * Return: the object, or NULL. It is page aligned, and aligned to the
+ * largest power of two that divides its number of pages (a power-of-two
+ * size is aligned to itself).
  */
 void *goslab_large_alloc(size_t size, gfp_t gfp, int node,
 			 unsigned long caller)

@@ -51,17 +51,36 @@ static inline int word_find(u64 used, unsigned int n)
 	return goslab_palloc_word_find(used, n);
 }
 
+static inline int word_find_aligned(u64 used, unsigned int n,
+				    unsigned int align)
+{
+	return goslab_palloc_word_find_aligned(used, n, align);
+}
+
+/*
+ * A run of n pages starts on a multiple of the largest power of two that
+ * divides n: a span of 2^k pages sits where a buddy block of order k would.
+ * Chunks are naturally aligned, so the page frame and the address are
+ * aligned as the index inside the chunk is.
+ */
+static unsigned int run_align(unsigned int npages)
+{
+	return npages & -npages;
+}
+
 static unsigned int chunk_words(const struct goslab_chunk *c)
 {
 	return DIV_ROUND_UP(c->npages, 64);
 }
 
-/* Address-ordered first fit of @n pages inside @c, or -1. */
-static int chunk_find(const struct goslab_chunk *c, unsigned int n)
+/* Address-ordered first fit of @n pages on a multiple of @align, or -1. */
+static int chunk_find(const struct goslab_chunk *c, unsigned int n,
+		      unsigned int align)
 {
 	if (c->root.max < n)
 		return -1;
-	return goslab_palloc_find(c->bits, c->sum, chunk_words(c), n);
+	return goslab_palloc_find_aligned(c->bits, c->sum, chunk_words(c), n,
+					  align);
 }
 
 /* Set or clear pages [idx, idx + n) and bring the summaries up to date. */
@@ -126,7 +145,7 @@ static void hint_skip_full(struct goslab_heap *h)
 
 /* Find and take @n pages. Returns the chunk and page index, or NULL. */
 static struct goslab_chunk *heap_take(struct goslab_heap *h, unsigned int n,
-				      unsigned int *idxp)
+				      unsigned int align, unsigned int *idxp)
 {
 	struct goslab_chunk *c;
 	int idx;
@@ -137,7 +156,7 @@ static struct goslab_chunk *heap_take(struct goslab_heap *h, unsigned int n,
 		return NULL;
 	c = h->hint;
 	list_for_each_entry_from(c, &h->chunks, list) {
-		idx = chunk_find(c, n);
+		idx = chunk_find(c, n, align);
 		if (idx >= 0) {
 			chunk_mark(c, idx, n, true);
 			hint_skip_full(h);
@@ -319,9 +338,9 @@ static void pcache_flush(struct goslab_heap *h, struct goslab_pcache *pc)
 	pc->cache = 0;
 }
 
-/* Take every free page of the first word that has a run of @n. */
+/* Take every free page of the first word that has an aligned run of @n. */
 static bool pcache_refill(struct goslab_heap *h, struct goslab_pcache *pc,
-			  unsigned int n)
+			  unsigned int n, unsigned int align)
 {
 	struct goslab_chunk *c;
 	unsigned long flags;
@@ -338,7 +357,8 @@ static bool pcache_refill(struct goslab_heap *h, struct goslab_pcache *pc,
 		for (i = 0; i < chunk_words(c); i++) {
 			u64 free = ~c->bits[i];
 
-			if (c->sum[i].max < n)
+			if (c->sum[i].max < n ||
+			    word_find_aligned(c->bits[i], n, align) < 0)
 				continue;
 			pc->chunk = c;
 			pc->base = i * 64;
@@ -357,7 +377,8 @@ fail:
 }
 
 static bool pcache_alloc(struct goslab_heap *h, unsigned int n,
-			 struct goslab_chunk **chunkp, unsigned long *pfnp)
+			 unsigned int align, struct goslab_chunk **chunkp,
+			 unsigned long *pfnp)
 {
 	struct goslab_pcache *pc;
 	unsigned long flags;
@@ -368,8 +389,8 @@ static bool pcache_alloc(struct goslab_heap *h, unsigned int n,
 	spin_lock(&pc->lock);
 	/* As in Go, only an empty cache is refilled; else use the heap. */
 	if (!pc->chunk)
-		pcache_refill(h, pc, n);
-	bit = pc->chunk ? word_find(~pc->cache, n) : -1;
+		pcache_refill(h, pc, n, align);
+	bit = pc->chunk ? word_find_aligned(~pc->cache, n, align) : -1;
 	if (bit >= 0) {
 		pc->cache &= ~GENMASK_ULL(bit + n - 1, bit);
 		atomic_long_sub(n, &h->cached);
@@ -409,7 +430,10 @@ void goslab_heap_flush_pcache(struct goslab_heap *h, int cpu)
  * @pfnp: the first page frame, on success
  *
  * Small runs come from this CPU's page cache; others from the heap by first
- * fit, growing it by a chunk when nothing fits.
+ * fit, growing it by a chunk when nothing fits. The run starts on a
+ * multiple of the largest power of two that divides @npages, as a buddy
+ * block would: that is what aligns power-of-two kmalloc sizes, large
+ * objects and stack blocks to their size.
  *
  * Return: 0, -EINVAL for a bad @npages (reported), -ENOMEM.
  */
@@ -419,18 +443,19 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 {
 	struct goslab_chunk *c;
 	unsigned long flags;
-	unsigned int idx, tries;
+	unsigned int idx, tries, align;
 
 	if (!npages || npages > GOSLAB_CHUNK_PAGES) {
 		goslab_report(GOSLAB_BAD_ARG, NULL, NULL, _RET_IP_);
 		return -EINVAL;
 	}
+	align = run_align(npages);
 	for (tries = 0; tries < 3; tries++) {
 		if (npages < GOSLAB_PCACHE_MAX_NPAGES &&
-		    pcache_alloc(h, npages, chunkp, pfnp))
+		    pcache_alloc(h, npages, align, chunkp, pfnp))
 			goto found;
 		spin_lock_irqsave(&h->lock, flags);
-		c = heap_take(h, npages, &idx);
+		c = heap_take(h, npages, align, &idx);
 		spin_unlock_irqrestore(&h->lock, flags);
 		if (c) {
 			*chunkp = c;

@@ -115,6 +115,8 @@ static unsigned long heap_test_alloc(struct kunit *test, struct goslab_heap *h,
 	KUNIT_ASSERT_LE(test, pfn + n, c->pfn + c->npages);
 	KUNIT_ASSERT_TRUE(test, chunk_range_used(c, pfn - c->pfn, n));
 	KUNIT_ASSERT_EQ(test, page_to_nid(pfn_to_page(pfn)), h->nid);
+	KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(pfn, run_align(n)),
+			      "%u pages at pfn %#lx", n, pfn);
 	if (chunkp)
 		*chunkp = c;
 	return pfn;
@@ -174,6 +176,21 @@ static int heap_test_brute_find(const u64 *bits, unsigned int n,
 		run = heap_test_bit(bits, i) ? 0 : run + 1;
 		if (run == want)
 			return i + 1 - want;
+	}
+	return -1;
+}
+
+/* First run of @want free pages in [0, n) that starts on a multiple of @align. */
+static int heap_test_brute_find_aligned(const u64 *bits, unsigned int n,
+					unsigned int want, unsigned int align)
+{
+	unsigned int i, k;
+
+	for (i = 0; i + want <= n; i += align) {
+		for (k = 0; k < want && !heap_test_bit(bits, i + k); k++)
+			;
+		if (k == want)
+			return i;
 	}
 	return -1;
 }
@@ -243,17 +260,27 @@ static void heap_test_expect_sum(struct kunit *test, struct goslab_sum got,
 	KUNIT_EXPECT_EQ_MSG(test, got.end, want.end, "%s %#llx", what, w);
 }
 
-/* word_sum() and word_find() of one word against the bit walk. */
+/* word_sum() and the word searches of one word against the bit walk. */
 static void heap_test_check_word(struct kunit *test, u64 w)
 {
-	unsigned int n;
+	unsigned int n, align;
 
 	heap_test_expect_sum(test, word_sum(w), heap_test_brute_sum(&w, 64),
 			     "word", w);
-	for (n = 1; n <= 64; n++)
+	for (n = 1; n <= 64; n++) {
 		KUNIT_EXPECT_EQ_MSG(test, word_find(w, n),
 				    heap_test_brute_find(&w, 64, n),
 				    "word %#llx, %u pages", w, n);
+		/* The alignment of its own length, and one more. */
+		align = run_align(n);
+		KUNIT_EXPECT_EQ_MSG(test, word_find_aligned(w, n, align),
+				    heap_test_brute_find_aligned(&w, 64, n, align),
+				    "word %#llx, %u pages at %u", w, n, align);
+		align = 1U << (n % 7);
+		KUNIT_EXPECT_EQ_MSG(test, word_find_aligned(w, n, align),
+				    heap_test_brute_find_aligned(&w, 64, n, align),
+				    "word %#llx, %u pages at %u", w, n, align);
+	}
 }
 
 /* Summaries and chunk_find() of @c's bitmap against the bit walk. */
@@ -287,9 +314,15 @@ static void heap_test_check_chunk(struct kunit *test, struct rnd_state *rnd,
 			n = c->root.max + 1;
 		else
 			n = 1 + prandom_u32_state(rnd) % GOSLAB_CHUNK_MAX_PAGES;
-		KUNIT_EXPECT_EQ_MSG(test, chunk_find(c, n),
+		KUNIT_EXPECT_EQ_MSG(test, chunk_find(c, n, 1),
 				    heap_test_brute_find(c->bits, words * 64, n),
 				    "%u pages in a %u-page chunk", n, c->npages);
+		if (run_align(n) > 1)
+			KUNIT_EXPECT_EQ_MSG(test, chunk_find(c, n, run_align(n)),
+					    heap_test_brute_find_aligned(c->bits, words * 64,
+									 n, run_align(n)),
+					    "%u aligned pages in a %u-page chunk", n,
+					    c->npages);
 	}
 }
 
@@ -333,7 +366,7 @@ static void goslab_heap_test_summaries(struct kunit *test)
 		chunk_init(c, NULL, 0, orders[k]);
 		heap_test_check_chunk(test, &rnd, c);
 		KUNIT_EXPECT_EQ(test, c->root.max, c->npages);
-		KUNIT_EXPECT_EQ(test, chunk_find(c, c->npages), 0);
+		KUNIT_EXPECT_EQ(test, chunk_find(c, c->npages, c->npages), 0);
 		memset(c->bits, 0xff, sizeof(c->bits));
 		heap_test_check_chunk(test, &rnd, c);
 		KUNIT_EXPECT_EQ(test, c->root.max, 0);
@@ -440,19 +473,37 @@ static void goslab_heap_test_first_fit(struct kunit *test)
 
 	heap_test_free(test, h, pfn[1], n);
 	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, n, NULL), pfn[1]);
-	/* Two adjacent runs coalesce. */
-	heap_test_free(test, h, pfn[1], n);
+	/* Two adjacent runs coalesce (2 * n pages start on a multiple of 2 * n). */
 	heap_test_free(test, h, pfn[2], n);
-	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 2 * n, NULL), pfn[1]);
+	heap_test_free(test, h, pfn[3], n);
+	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 2 * n, NULL), pfn[2]);
 	/* A run too long for the hole goes past it. */
 	heap_test_free(test, h, pfn[0], n);
 	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, n + 1, NULL), pfn[3] + n);
 	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, n, NULL), pfn[0]);
 	heap_test_assert_sane(test, h, 5 * n + 1);
 	heap_test_free(test, h, pfn[0], n);
-	heap_test_free(test, h, pfn[1], 2 * n);
-	heap_test_free(test, h, pfn[3], n);
+	heap_test_free(test, h, pfn[1], n);
+	heap_test_free(test, h, pfn[2], 2 * n);
 	heap_test_free(test, h, pfn[3] + n, n + 1);
+	heap_test_assert_sane(test, h, 0);
+
+	/*
+	 * A run of 2^k pages, or of a multiple of 2^k, starts on a multiple of
+	 * 2^k: first fit among the pages so aligned.
+	 */
+	p = heap_test_alloc(test, h, 17, NULL);
+	KUNIT_EXPECT_EQ(test, p, a->pfn);
+	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 16, NULL), a->pfn + 32);
+	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 24, NULL), a->pfn + 48);
+	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 20, NULL), a->pfn + 72);
+	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 15, NULL), a->pfn + 17);
+	heap_test_assert_sane(test, h, 17 + 16 + 24 + 20 + 15);
+	heap_test_free(test, h, a->pfn, 17);
+	heap_test_free(test, h, a->pfn + 32, 16);
+	heap_test_free(test, h, a->pfn + 48, 24);
+	heap_test_free(test, h, a->pfn + 72, 20);
+	heap_test_free(test, h, a->pfn + 17, 15);
 	heap_test_assert_sane(test, h, 0);
 
 	/* Across chunks: fill one, start another, free inside the first. */
@@ -479,17 +530,17 @@ static void goslab_heap_test_runs_across_words(struct kunit *test)
 {
 	struct goslab_heap *h = heap_test_create(test, numa_mem_id());
 	struct goslab_chunk *a, *c;
-	unsigned long p60, p16, p300, p;
+	unsigned long p59, p17, p300, p;
 
-	p60 = heap_test_alloc(test, h, 60, &a);
+	p59 = heap_test_alloc(test, h, 59, &a);
 	heap_test_need_full_chunk(test, a);
-	p16 = heap_test_alloc(test, h, 16, &c);
+	p17 = heap_test_alloc(test, h, 17, &c);
 	KUNIT_ASSERT_PTR_EQ(test, c, a);
 	p300 = heap_test_alloc(test, h, 300, &c);
 	KUNIT_ASSERT_PTR_EQ(test, c, a);
-	KUNIT_EXPECT_EQ(test, p60, a->pfn);
-	KUNIT_EXPECT_EQ(test, p16, p60 + 60);
-	KUNIT_EXPECT_EQ(test, p300, p16 + 16);
+	KUNIT_EXPECT_EQ(test, p59, a->pfn);
+	KUNIT_EXPECT_EQ(test, p17, p59 + 59);
+	KUNIT_EXPECT_EQ(test, p300, p17 + 17);
 	heap_test_assert_sane(test, h, 376);
 	KUNIT_EXPECT_EQ(test, a->bits[0], ~0ULL);
 	KUNIT_EXPECT_EQ(test, a->bits[1], ~0ULL);
@@ -505,12 +556,12 @@ static void goslab_heap_test_runs_across_words(struct kunit *test)
 	heap_test_flush_all(h);
 	heap_test_assert_sane(test, h, 376);
 
-	/* Free runs [0, 60) and [76, 1024): 70 pages fit only at 76. */
-	heap_test_free(test, h, p60, 60);
+	/* Free runs [0, 59) and [76, 1024): 70 pages fit only at 76. */
+	heap_test_free(test, h, p59, 59);
 	heap_test_free(test, h, p300, 300);
 	p = heap_test_alloc(test, h, 70, NULL);
 	KUNIT_EXPECT_EQ(test, p, a->pfn + 76);
-	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 60, NULL), p60);
+	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 59, NULL), p59);
 	heap_test_assert_sane(test, h, 146);
 	/* The rest of the chunk, as one run of 1024 - 146 pages. */
 	KUNIT_EXPECT_EQ(test, a->root.max, GOSLAB_CHUNK_PAGES - 146);
@@ -519,8 +570,8 @@ static void goslab_heap_test_runs_across_words(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a->nfree, 0);
 	heap_test_assert_sane(test, h, GOSLAB_CHUNK_PAGES);
 	heap_test_free(test, h, a->pfn + 146, GOSLAB_CHUNK_PAGES - 146);
-	heap_test_free(test, h, p60, 60);
-	heap_test_free(test, h, p16, 16);
+	heap_test_free(test, h, p59, 59);
+	heap_test_free(test, h, p17, 17);
 	heap_test_free(test, h, p, 70);
 	heap_test_assert_sane(test, h, 0);
 	KUNIT_EXPECT_EQ(test, a->nfree, a->npages);

@@ -9,6 +9,8 @@
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/io.h>
 
@@ -159,6 +161,71 @@ static void check_stacks(void)
 	}
 }
 
+/*
+ * Natural alignment, as Documentation/core-api/memory-allocation.rst
+ * promises for kmalloc: every object of every power-of-two size from 8 B to
+ * the largest large object, enough of each to fill several spans (an
+ * object in the middle of a span, or a span placed off its alignment, is
+ * what goes wrong), and every stack block.
+ */
+#define ALIGN_CHECK_MAX		SZ_4M
+#define ALIGN_CHECK_BYTES	SZ_1M
+#define ALIGN_CHECK_MAX_OBJS	4096U
+
+static void check_alignment(void)
+{
+	unsigned int size, i, n, bad;
+	int nid;
+	void **objs;
+
+	objs = kvcalloc(ALIGN_CHECK_MAX_OBJS, sizeof(*objs), GFP_KERNEL);
+	if (!objs) {
+		CHECK(0, "array for the alignment checks");
+		return;
+	}
+	for (size = 8; size <= ALIGN_CHECK_MAX; size <<= 1) {
+		n = clamp(ALIGN_CHECK_BYTES / size, 4U, ALIGN_CHECK_MAX_OBJS);
+		for (i = 0, bad = 0; i < n; i++) {
+			objs[i] = goslab_kmalloc(size, GFP_KERNEL);
+			if (!objs[i] || !IS_ALIGNED((unsigned long)objs[i], size))
+				bad++;
+		}
+		CHECK(!bad, "%u of %u kmalloc(%u) objects NULL or not aligned to %u",
+		      bad, n, size, size);
+		for (i = 0; i < n; i++)
+			goslab_kfree(objs[i]);
+	}
+	/* Past a page, on every node: the sizes whose spans need aligning. */
+	for_each_node_state(nid, N_MEMORY) {
+		for (size = 2 * PAGE_SIZE; size <= ALIGN_CHECK_MAX; size <<= 1) {
+			n = clamp(ALIGN_CHECK_BYTES / size, 4U, ALIGN_CHECK_MAX_OBJS);
+			for (i = 0, bad = 0; i < n; i++) {
+				objs[i] = goslab_kmalloc_node(size, GFP_KERNEL, nid);
+				if (!objs[i] ||
+				    !IS_ALIGNED((unsigned long)objs[i], size))
+					bad++;
+			}
+			CHECK(!bad, "%u of %u kmalloc_node(%u, %d) NULL or not aligned",
+			      bad, n, size, nid);
+			for (i = 0; i < n; i++)
+				goslab_kfree(objs[i]);
+		}
+	}
+	for (size = 2048; size <= ALIGN_CHECK_MAX; size <<= 1) {
+		n = clamp(ALIGN_CHECK_BYTES / size, 4U, ALIGN_CHECK_MAX_OBJS);
+		for (i = 0, bad = 0; i < n; i++) {
+			objs[i] = goslab_stack_alloc(size, GFP_KERNEL);
+			if (!objs[i] || !IS_ALIGNED((unsigned long)objs[i], size))
+				bad++;
+		}
+		CHECK(!bad, "%u of %u stacks of %u NULL or not aligned", bad, n,
+		      size);
+		for (i = 0; i < n; i++)
+			goslab_stack_free(objs[i], size);
+	}
+	kvfree(objs);
+}
+
 static int __init selftest_init(void)
 {
 	check_kmalloc_sizes();
@@ -168,6 +235,7 @@ static int __init selftest_init(void)
 	check_nodes();
 	check_dma32();
 	check_stacks();
+	check_alignment();
 	pr_info("%u passed, %u failed\n", passed, failed);
 	return failed ? -EINVAL : 0;
 }
