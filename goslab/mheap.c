@@ -242,7 +242,7 @@ void goslab_span_map_exit(void)
 
 static gfp_t grow_gfp(struct goslab_heap *h, gfp_t gfp)
 {
-	gfp_t g = (gfp & (GOSLAB_GFP_RECLAIM_MASK & ~__GFP_NOFAIL)) | __GFP_THISNODE;
+	gfp_t g = (gfp & GOSLAB_GFP_RECLAIM_MASK) | __GFP_THISNODE;
 
 	if (h->zone == GOSLAB_ZONE_DMA)
 		g |= GFP_DMA;
@@ -252,8 +252,33 @@ static gfp_t grow_gfp(struct goslab_heap *h, gfp_t gfp)
 }
 
 /*
+ * An order above the smallest that holds the run is opportunistic, as
+ * allocate_slab() makes SLUB's higher order: it takes only what is free
+ * now. No direct reclaim or compaction and no kswapd, no reserves (neither
+ * the __GFP_HIGH of a GFP_ATOMIC caller nor the __GFP_MEMALLOC or
+ * PF_MEMALLOC of one that reclaims), no __GFP_NOFAIL, no warning.
+ */
+#define GOSLAB_GFP_OPPORTUNISTIC_CLEAR	(__GFP_RECLAIM | __GFP_HIGH | \
+					 __GFP_MEMALLOC | __GFP_NOFAIL | \
+					 __GFP_RETRY_MAYFAIL)
+#define GOSLAB_GFP_OPPORTUNISTIC_SET	(__GFP_NOMEMALLOC | __GFP_NORETRY | \
+					 __GFP_NOWARN)
+
+static gfp_t grow_attempt_gfp(gfp_t g, unsigned int order,
+			      unsigned int min_order)
+{
+	if (order == min_order)
+		return g;
+	return (g & ~GOSLAB_GFP_OPPORTUNISTIC_CLEAR) |
+	       GOSLAB_GFP_OPPORTUNISTIC_SET;
+}
+
+/*
  * Add a chunk of at least @npages pages. Tries a full chunk, then smaller
- * orders down to the one @npages needs, as high-order memory fragments.
+ * orders, each taking only what is free now, down to the one @npages
+ * needs: that last attempt has the caller's flags (reclaim, compaction,
+ * reserves, __GFP_NOFAIL, the warning on failure), so goslab fails no
+ * sooner and tries no harder than the page allocator would for that order.
  * Called without h->lock; sleeps only if @gfp allows.
  */
 static int heap_grow(struct goslab_heap *h, unsigned int npages, gfp_t gfp)
@@ -265,15 +290,15 @@ static int heap_grow(struct goslab_heap *h, unsigned int npages, gfp_t gfp)
 	gfp_t g = grow_gfp(h, gfp);
 
 #ifdef CONFIG_FAULT_INJECTION
-	if (should_fail(&goslab_fail_grow, npages << PAGE_SHIFT))
+	/* As fail_page_alloc, goslab's own fault never fails __GFP_NOFAIL. */
+	if (!(gfp & __GFP_NOFAIL) &&
+	    should_fail(&goslab_fail_grow, npages << PAGE_SHIFT))
 		goto fail;
 #endif
 	for (order = GOSLAB_CHUNK_ORDER; order >= min_order; order--) {
-		gfp_t try = g | __GFP_NOWARN;
-
-		if (order > min_order)
-			try = (try | __GFP_NORETRY) & ~__GFP_RETRY_MAYFAIL;
-		page = alloc_pages_node(h->nid, try, order);
+		page = alloc_pages_node(h->nid,
+					grow_attempt_gfp(g, order, min_order),
+					order);
 		if (page || !order)
 			break;
 	}
@@ -435,12 +460,19 @@ void goslab_heap_flush_pcache(struct goslab_heap *h, int cpu)
  * block would: that is what aligns power-of-two kmalloc sizes, large
  * objects and stack blocks to their size.
  *
+ * With __GFP_NOFAIL and __GFP_DIRECT_RECLAIM in @gfp this does not fail
+ * for want of memory: the heap's growth carries __GFP_NOFAIL and the search
+ * is repeated until a run is found, as the page allocator repeats its own
+ * (which, like this, disregards __GFP_NOFAIL without direct reclaim).
+ *
  * Return: 0, -EINVAL for a bad @npages (reported), -ENOMEM.
  */
 int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 			    gfp_t gfp, struct goslab_chunk **chunkp,
 			    unsigned long *pfnp)
 {
+	/* As in the page allocator: no __GFP_NOFAIL without direct reclaim. */
+	const bool nofail = (gfp & __GFP_NOFAIL) && gfpflags_allow_blocking(gfp);
 	struct goslab_chunk *c;
 	unsigned long flags;
 	unsigned int idx, tries, align;
@@ -450,7 +482,7 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 		return -EINVAL;
 	}
 	align = run_align(npages);
-	for (tries = 0; tries < 3; tries++) {
+	for (tries = 0; tries < 3 || nofail; tries++) {
 		if (npages < GOSLAB_PCACHE_MAX_NPAGES &&
 		    pcache_alloc(h, npages, align, chunkp, pfnp))
 			goto found;
@@ -462,8 +494,11 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 			*pfnp = c->pfn + idx;
 			goto found;
 		}
-		if (heap_grow(h, npages, gfp))
+		/* Other CPUs may take the new chunk's pages first: search again. */
+		if (heap_grow(h, npages, gfp) && !nofail)
 			return -ENOMEM;
+		if (nofail)
+			cond_resched();
 	}
 	return -ENOMEM;
 found:

@@ -16,6 +16,7 @@
 #include <kunit/test.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
+#include <linux/tracepoint.h>
 #include <linux/vmstat.h>
 
 #define HEAP_TEST_SEED	0x90514bULL
@@ -787,6 +788,144 @@ static void goslab_heap_test_grow_failure(struct kunit *test)
 #endif
 
 /*
+ * The flags of every attempt a heap makes to grow, seen by a probe on the
+ * page allocator's mm_page_alloc tracepoint (which fires for failed
+ * attempts too). Chunk attempts are the ones with __GFP_THISNODE; only
+ * this task's count.
+ */
+#define HEAP_TEST_ATTEMPTS	32
+
+struct heap_test_attempts {
+	struct task_struct *task;
+	spinlock_t lock;	/* n and a[], from any CPU */
+	unsigned int n;
+	struct {
+		unsigned int order;
+		gfp_t gfp;
+	} a[HEAP_TEST_ATTEMPTS];
+};
+
+static void heap_test_page_alloc_probe(void *data, struct page *page,
+				       unsigned int order, gfp_t gfp,
+				       int migratetype)
+{
+	struct heap_test_attempts *t = data;
+	unsigned long flags;
+
+	if (current != t->task || !(gfp & __GFP_THISNODE))
+		return;
+	spin_lock_irqsave(&t->lock, flags);
+	if (t->n < HEAP_TEST_ATTEMPTS) {
+		t->a[t->n].order = order;
+		t->a[t->n].gfp = gfp;
+	}
+	t->n++;
+	spin_unlock_irqrestore(&t->lock, flags);
+}
+
+static void heap_test_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	struct tracepoint **found = priv;
+
+	if (!strcmp(tp->name, "mm_page_alloc"))
+		*found = tp;
+}
+
+static struct tracepoint *heap_test_page_alloc_tp;
+
+static void heap_test_probe_off(void *data)
+{
+	tracepoint_probe_unregister(heap_test_page_alloc_tp,
+				    heap_test_page_alloc_probe, data);
+	tracepoint_synchronize_unregister();
+}
+
+/*
+ * Growth tries orders from a full chunk down to the one the run needs. The
+ * orders above it take only what is free (no reclaim, compaction, kswapd,
+ * reserves or warning, whatever the caller allows); the last one has the
+ * caller's flags, __GFP_NOFAIL included. Each call grows a new heap, so
+ * each makes attempts; with memory as fresh as at boot the first succeeds,
+ * and a run of a whole chunk has only the caller's attempt.
+ */
+static void goslab_heap_test_grow_gfp(struct kunit *test)
+{
+	static const struct {
+		gfp_t gfp;
+		unsigned int npages;
+	} calls[] = {
+		{ GFP_KERNEL, 1 },
+		{ GFP_ATOMIC, 1 },
+		{ GFP_NOWAIT, 3 },
+		{ GFP_KERNEL | __GFP_RETRY_MAYFAIL, 300 },
+		{ GFP_KERNEL | __GFP_NOFAIL, GOSLAB_CHUNK_PAGES },
+		{ GFP_ATOMIC, GOSLAB_CHUNK_PAGES },
+	};
+	const gfp_t never = __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM |
+			    __GFP_HIGH | __GFP_MEMALLOC | __GFP_NOFAIL |
+			    __GFP_RETRY_MAYFAIL;
+	struct heap_test_attempts *t;
+	struct goslab_chunk *c = NULL;
+	struct goslab_heap *h;
+	unsigned int i, k, order, min_order;
+	unsigned long pfn = 0;
+	gfp_t g, got, want;
+	int ret;
+
+	heap_test_page_alloc_tp = NULL;
+	for_each_kernel_tracepoint(heap_test_find_tracepoint,
+				   &heap_test_page_alloc_tp);
+	if (!heap_test_page_alloc_tp)
+		kunit_skip(test, "no mm_page_alloc tracepoint");
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	spin_lock_init(&t->lock);
+	t->task = current;
+	KUNIT_ASSERT_EQ(test, tracepoint_probe_register(heap_test_page_alloc_tp,
+							heap_test_page_alloc_probe, t), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, heap_test_probe_off, t), 0);
+
+	for (k = 0; k < ARRAY_SIZE(calls); k++) {
+		h = heap_test_create(test, numa_mem_id());
+		min_order = order_base_2(calls[k].npages);
+		spin_lock_irq(&t->lock);
+		t->n = 0;
+		spin_unlock_irq(&t->lock);
+		ret = goslab_heap_alloc_pages(h, calls[k].npages, calls[k].gfp,
+					      &c, &pfn);
+		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "call %u", k);
+		KUNIT_EXPECT_EQ(test, h->nchunks, 1);
+		KUNIT_ASSERT_GE_MSG(test, t->n, 1, "call %u: no attempt seen", k);
+		KUNIT_ASSERT_LE(test, t->n, HEAP_TEST_ATTEMPTS);
+		for (i = 0; i < t->n; i++) {
+			order = t->a[i].order;
+			g = t->a[i].gfp;
+			KUNIT_EXPECT_EQ_MSG(test, order, GOSLAB_CHUNK_ORDER - i,
+					    "call %u, attempt %u", k, i);
+			if (order > min_order) {
+				got = g & never;
+				KUNIT_EXPECT_TRUE_MSG(test, !got,
+						      "call %u (%pGg), order %u: %pGg has %pGg",
+						      k, &calls[k].gfp, order, &g, &got);
+				got = g & GOSLAB_GFP_OPPORTUNISTIC_SET;
+				want = GOSLAB_GFP_OPPORTUNISTIC_SET;
+				KUNIT_EXPECT_TRUE_MSG(test, got == want,
+						      "call %u (%pGg), order %u: %pGg lacks %pGg",
+						      k, &calls[k].gfp, order, &g, &want);
+				continue;
+			}
+			/* The smallest order: the caller's flags, nothing added. */
+			got = g & GOSLAB_GFP_RECLAIM_MASK;
+			want = calls[k].gfp & GOSLAB_GFP_RECLAIM_MASK;
+			KUNIT_EXPECT_TRUE_MSG(test, got == want,
+					      "call %u (%pGg), order %u: %pGg",
+					      k, &calls[k].gfp, order, &g);
+		}
+		heap_test_free(test, h, pfn, calls[k].npages);
+	}
+}
+
+/*
  * goslab_report() WARNs: the VM's judge accepts it between the markers
  * only, so they bracket exactly one refused call.
  */
@@ -923,6 +1062,7 @@ static struct kunit_case goslab_heap_test_cases[] = {
 	KUNIT_CASE(goslab_heap_test_grow_failure),
 	KUNIT_CASE(goslab_heap_test_bad_input),
 	KUNIT_CASE(goslab_heap_test_span_map),
+	KUNIT_CASE(goslab_heap_test_grow_gfp),
 	{}
 };
 

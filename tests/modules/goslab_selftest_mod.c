@@ -2,13 +2,20 @@
 /*
  * goslab_selftest_mod: checks goslab's public API when loaded, through the
  * API only, on any kernel (the stock ones have no KUnit). Loading fails
- * with -EINVAL if any check fails; each check logs "ok" or "not ok".
+ * with -EINVAL if any check fails; each failed check logs "not ok".
+ *
+ * mode=nofail runs only the __GFP_NOFAIL checks, for
+ * tests/selftests/goslab/gfp_test.sh, which sets up fail_page_alloc with
+ * its task filter first: this module marks itself (make_it_fail) around the
+ * calls, so every page allocation they make fails unless it carries
+ * __GFP_NOFAIL, which fail_page_alloc never fails.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -17,6 +24,10 @@
 #include "../../goslab/goslab.h"
 
 static unsigned int failed, passed;
+
+static char *mode = "api";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode, "api (default): the API checks; nofail: the __GFP_NOFAIL checks under fail_page_alloc");
 
 #define CHECK(cond, fmt, ...)						\
 do {									\
@@ -226,8 +237,82 @@ static void check_alignment(void)
 	kvfree(objs);
 }
 
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * A whole chunk: after the full scavenge gfp_test.sh asks for, no heap has
+ * one free, so the call needs a new chunk from the buddy allocator.
+ */
+#define NOFAIL_BIG	SZ_4M
+#define NOFAIL_SPANS	16384U
+
+static void check_nofail(void)
+{
+	void *plain, *big, *stack, *node_big, *small;
+	unsigned int i, n = 0;
+	void **objs;
+	int nid;
+
+	objs = kvcalloc(NOFAIL_SPANS, sizeof(*objs), GFP_KERNEL);
+	if (!objs) {
+		CHECK(0, "array for the __GFP_NOFAIL checks");
+		return;
+	}
+	nid = first_node(node_states[N_MEMORY]);
+	current->make_it_fail = 1;
+	plain = goslab_kmalloc(NOFAIL_BIG, GFP_KERNEL | __GFP_NOWARN);
+	big = goslab_kmalloc(NOFAIL_BIG, GFP_KERNEL | __GFP_NOFAIL);
+	stack = goslab_stack_alloc(NOFAIL_BIG, GFP_KERNEL | __GFP_NOFAIL);
+	node_big = goslab_kmalloc_node(NOFAIL_BIG, GFP_KERNEL | __GFP_NOFAIL, nid);
+	/*
+	 * A span: take 32 KiB objects (8-page spans) without __GFP_NOFAIL
+	 * until the heap has no room left for one, then one with it.
+	 */
+	while (n < NOFAIL_SPANS) {
+		objs[n] = goslab_kmalloc(32768, GFP_KERNEL | __GFP_NOWARN);
+		if (!objs[n])
+			break;
+		n++;
+	}
+	small = n < NOFAIL_SPANS ?
+		goslab_kmalloc(32768, GFP_KERNEL | __GFP_NOFAIL) : NULL;
+	current->make_it_fail = 0;
+
+	CHECK(!plain, "a plain 4 MiB kmalloc fails while this task's page allocations do");
+	CHECK(big, "__GFP_NOFAIL kmalloc of 4 MiB");
+	CHECK(stack, "__GFP_NOFAIL stack of 4 MiB");
+	CHECK(node_big && page_to_nid(virt_to_page(node_big)) == nid,
+	      "__GFP_NOFAIL kmalloc_node of 4 MiB on node %d", nid);
+	if (n < NOFAIL_SPANS)
+		CHECK(small, "__GFP_NOFAIL kmalloc(32768) once the heap is full (%u taken before)",
+		      n);
+	else
+		pr_info("the heap never ran out of 32 KiB objects: span case not checked\n");
+	goslab_kfree(plain);
+	goslab_kfree(big);
+	goslab_stack_free(stack, NOFAIL_BIG);
+	goslab_kfree(node_big);
+	goslab_kfree(small);
+	for (i = 0; i < n; i++)
+		goslab_kfree(objs[i]);
+	kvfree(objs);
+}
+#else
+static void check_nofail(void)
+{
+	CHECK(0, "mode=nofail needs CONFIG_FAULT_INJECTION");
+}
+#endif
+
 static int __init selftest_init(void)
 {
+	if (!strcmp(mode, "nofail")) {
+		check_nofail();
+		goto out;
+	}
+	if (strcmp(mode, "api")) {
+		pr_err("unknown mode %s\n", mode);
+		return -EINVAL;
+	}
 	check_kmalloc_sizes();
 	check_zeroing();
 	check_krealloc();
@@ -236,6 +321,7 @@ static int __init selftest_init(void)
 	check_dma32();
 	check_stacks();
 	check_alignment();
+out:
 	pr_info("%u passed, %u failed\n", passed, failed);
 	return failed ? -EINVAL : 0;
 }
