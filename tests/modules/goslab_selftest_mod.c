@@ -70,6 +70,41 @@ static void check_zeroing(void)
 	CHECK(!goslab_kcalloc(SIZE_MAX / 2, 4, GFP_KERNEL), "kcalloc overflow");
 }
 
+/*
+ * A krealloc() that shrinks in place zeroes the spare bytes when an
+ * allocation would be zeroed: __GFP_ZERO, or init_on_alloc (on by default
+ * in Debian's kernels), as 6.12's krealloc() does. goslab_ksize() makes the
+ * whole slot valid again to KASAN before the bytes are read.
+ */
+static void check_krealloc_shrink(gfp_t gfp, const char *what)
+{
+	size_t usable, i, bad = 0;
+	u8 *p, *q;
+
+	p = goslab_kmalloc(200, GFP_KERNEL);
+	if (!p) {
+		CHECK(0, "kmalloc for krealloc (%s)", what);
+		return;
+	}
+	usable = goslab_ksize(p);
+	memset(p, 0xaa, usable);
+	q = goslab_krealloc(p, 50, gfp);
+	CHECK(q == p, "a shrinking krealloc stays in place (%s)", what);
+	if (!q) {
+		goslab_kfree(p);
+		return;
+	}
+	CHECK(goslab_ksize(q) == usable, "usable size after the shrink (%s)", what);
+	for (i = 0; i < 50; i++)
+		bad += q[i] != 0xaa;
+	CHECK(!bad, "krealloc kept the first 50 bytes (%s)", what);
+	for (bad = 0, i = 50; i < usable; i++)
+		bad += q[i] != 0;
+	CHECK(!bad, "%zu of %zu spare bytes not zeroed by a shrinking krealloc (%s)",
+	      bad, usable - 50, what);
+	goslab_kfree(q);
+}
+
 static void check_krealloc(void)
 {
 	u8 *p = goslab_kmalloc(16, GFP_KERNEL), *q;
@@ -89,6 +124,11 @@ static void check_krealloc(void)
 	CHECK(p && p[15] == 15, "krealloc to a large object keeps contents");
 	CHECK(goslab_krealloc(p, 0, GFP_KERNEL) == ZERO_SIZE_PTR,
 	      "krealloc to 0 frees");
+	check_krealloc_shrink(GFP_KERNEL | __GFP_ZERO, "__GFP_ZERO");
+	if (want_init_on_alloc(GFP_KERNEL))
+		check_krealloc_shrink(GFP_KERNEL, "init_on_alloc");
+	else
+		pr_info("init_on_alloc is off: krealloc's zeroing under it not checked\n");
 }
 
 static int ctor_calls;
