@@ -12,6 +12,18 @@
  * as in Go, with one radix level per chunk and one per word. The bitmap
  * and summary operations themselves are in mpagealloc.c.
  */
+
+/*
+ * On PREEMPT_RT a spinlock_t sleeps, and goslab takes its spinlocks (span,
+ * central, page cache, heap) inside preempt_disable() and local_irq_save()
+ * sections, from any context. Making that right needs local_lock_t for the
+ * per-CPU state and raw spinlocks with bounded hold times; until then the
+ * build refuses, once, here.
+ */
+#ifdef CONFIG_PREEMPT_RT
+#error "goslab does not support PREEMPT_RT: it takes spinlock_t with interrupts off"
+#endif
+
 #include <linux/gfp.h>
 #include <linux/nodemask.h>
 #include <linux/sched.h>
