@@ -32,7 +32,9 @@ static const slab_flags_t kmalloc_flags[GOSLAB_NR_ZONES] = {
  * @node: node or NUMA_NO_NODE
  * @caller: for reports
  *
- * Return: the object (page aligned), or NULL.
+ * Return: the object, or NULL. It is page aligned, and aligned to the
+ * largest power of two that divides its number of pages (a power-of-two
+ * size is aligned to itself).
  */
 void *goslab_large_alloc(size_t size, gfp_t gfp, int node,
 			 unsigned long caller)
@@ -304,8 +306,10 @@ EXPORT_SYMBOL_GPL(goslab_ksize);
  * @new_size: bytes wanted; 0 frees @p and gives ZERO_SIZE_PTR
  * @gfp: GFP flags
  *
- * Contents up to the smaller of the two sizes are kept. A pointer goslab
- * does not own is refused (reported) and NULL returned.
+ * Contents up to the smaller of the two sizes are kept. A shrink in place
+ * zeroes the bytes from @new_size to the usable size if @gfp has
+ * __GFP_ZERO or init_on_alloc is on. A pointer goslab does not own is
+ * refused (reported) and NULL returned.
  *
  * Return: the memory (perhaps @p itself), or NULL with @p untouched.
  */
@@ -323,9 +327,14 @@ void *goslab_krealloc(const void *p, size_t new_size, gfp_t gfp)
 		kfree_caller(p, _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
-	/* ksize_caller() made all @old bytes valid to KASAN. */
+	/*
+	 * ksize_caller() made all @old bytes valid to KASAN. The spare bytes
+	 * are zeroed when an allocation would be (__GFP_ZERO, init_on_alloc),
+	 * as 6.12's krealloc() does: what the caller drops is not left for
+	 * a later krealloc() that grows in place to hand back.
+	 */
 	if (new_size <= old) {
-		if (gfp & __GFP_ZERO)
+		if (want_init_on_alloc(gfp))
 			memset((void *)p + new_size, 0, old - new_size);
 		if (IS_ENABLED(CONFIG_KASAN_GENERIC)) {
 			goslab_kasan_poison(p, old, GOSLAB_KASAN_REDZONE);

@@ -12,6 +12,18 @@
  * as in Go, with one radix level per chunk and one per word. The bitmap
  * and summary operations themselves are in mpagealloc.c.
  */
+
+/*
+ * On PREEMPT_RT a spinlock_t sleeps, and goslab takes its spinlocks (span,
+ * central, page cache, heap) inside preempt_disable() and local_irq_save()
+ * sections, from any context. Making that right needs local_lock_t for the
+ * per-CPU state and raw spinlocks with bounded hold times; until then the
+ * build refuses, once, here.
+ */
+#ifdef CONFIG_PREEMPT_RT
+#error "goslab does not support PREEMPT_RT: it takes spinlock_t with interrupts off"
+#endif
+
 #include <linux/gfp.h>
 #include <linux/nodemask.h>
 #include <linux/sched.h>
@@ -51,17 +63,36 @@ static inline int word_find(u64 used, unsigned int n)
 	return goslab_palloc_word_find(used, n);
 }
 
+static inline int word_find_aligned(u64 used, unsigned int n,
+				    unsigned int align)
+{
+	return goslab_palloc_word_find_aligned(used, n, align);
+}
+
+/*
+ * A run of n pages starts on a multiple of the largest power of two that
+ * divides n: a span of 2^k pages sits where a buddy block of order k would.
+ * Chunks are naturally aligned, so the page frame and the address are
+ * aligned as the index inside the chunk is.
+ */
+static unsigned int run_align(unsigned int npages)
+{
+	return npages & -npages;
+}
+
 static unsigned int chunk_words(const struct goslab_chunk *c)
 {
 	return DIV_ROUND_UP(c->npages, 64);
 }
 
-/* Address-ordered first fit of @n pages inside @c, or -1. */
-static int chunk_find(const struct goslab_chunk *c, unsigned int n)
+/* Address-ordered first fit of @n pages on a multiple of @align, or -1. */
+static int chunk_find(const struct goslab_chunk *c, unsigned int n,
+		      unsigned int align)
 {
 	if (c->root.max < n)
 		return -1;
-	return goslab_palloc_find(c->bits, c->sum, chunk_words(c), n);
+	return goslab_palloc_find_aligned(c->bits, c->sum, chunk_words(c), n,
+					  align);
 }
 
 /* Set or clear pages [idx, idx + n) and bring the summaries up to date. */
@@ -126,7 +157,7 @@ static void hint_skip_full(struct goslab_heap *h)
 
 /* Find and take @n pages. Returns the chunk and page index, or NULL. */
 static struct goslab_chunk *heap_take(struct goslab_heap *h, unsigned int n,
-				      unsigned int *idxp)
+				      unsigned int align, unsigned int *idxp)
 {
 	struct goslab_chunk *c;
 	int idx;
@@ -137,7 +168,7 @@ static struct goslab_chunk *heap_take(struct goslab_heap *h, unsigned int n,
 		return NULL;
 	c = h->hint;
 	list_for_each_entry_from(c, &h->chunks, list) {
-		idx = chunk_find(c, n);
+		idx = chunk_find(c, n, align);
 		if (idx >= 0) {
 			chunk_mark(c, idx, n, true);
 			hint_skip_full(h);
@@ -223,7 +254,7 @@ void goslab_span_map_exit(void)
 
 static gfp_t grow_gfp(struct goslab_heap *h, gfp_t gfp)
 {
-	gfp_t g = (gfp & (GOSLAB_GFP_RECLAIM_MASK & ~__GFP_NOFAIL)) | __GFP_THISNODE;
+	gfp_t g = (gfp & GOSLAB_GFP_RECLAIM_MASK) | __GFP_THISNODE;
 
 	if (h->zone == GOSLAB_ZONE_DMA)
 		g |= GFP_DMA;
@@ -233,8 +264,33 @@ static gfp_t grow_gfp(struct goslab_heap *h, gfp_t gfp)
 }
 
 /*
+ * An order above the smallest that holds the run is opportunistic, as
+ * allocate_slab() makes SLUB's higher order: it takes only what is free
+ * now. No direct reclaim or compaction and no kswapd, no reserves (neither
+ * the __GFP_HIGH of a GFP_ATOMIC caller nor the __GFP_MEMALLOC or
+ * PF_MEMALLOC of one that reclaims), no __GFP_NOFAIL, no warning.
+ */
+#define GOSLAB_GFP_OPPORTUNISTIC_CLEAR	(__GFP_RECLAIM | __GFP_HIGH | \
+					 __GFP_MEMALLOC | __GFP_NOFAIL | \
+					 __GFP_RETRY_MAYFAIL)
+#define GOSLAB_GFP_OPPORTUNISTIC_SET	(__GFP_NOMEMALLOC | __GFP_NORETRY | \
+					 __GFP_NOWARN)
+
+static gfp_t grow_attempt_gfp(gfp_t g, unsigned int order,
+			      unsigned int min_order)
+{
+	if (order == min_order)
+		return g;
+	return (g & ~GOSLAB_GFP_OPPORTUNISTIC_CLEAR) |
+	       GOSLAB_GFP_OPPORTUNISTIC_SET;
+}
+
+/*
  * Add a chunk of at least @npages pages. Tries a full chunk, then smaller
- * orders down to the one @npages needs, as high-order memory fragments.
+ * orders, each taking only what is free now, down to the one @npages
+ * needs: that last attempt has the caller's flags (reclaim, compaction,
+ * reserves, __GFP_NOFAIL, the warning on failure), so goslab fails no
+ * sooner and tries no harder than the page allocator would for that order.
  * Called without h->lock; sleeps only if @gfp allows.
  */
 static int heap_grow(struct goslab_heap *h, unsigned int npages, gfp_t gfp)
@@ -246,15 +302,15 @@ static int heap_grow(struct goslab_heap *h, unsigned int npages, gfp_t gfp)
 	gfp_t g = grow_gfp(h, gfp);
 
 #ifdef CONFIG_FAULT_INJECTION
-	if (should_fail(&goslab_fail_grow, npages << PAGE_SHIFT))
+	/* As fail_page_alloc, goslab's own fault never fails __GFP_NOFAIL. */
+	if (!(gfp & __GFP_NOFAIL) &&
+	    should_fail(&goslab_fail_grow, npages << PAGE_SHIFT))
 		goto fail;
 #endif
 	for (order = GOSLAB_CHUNK_ORDER; order >= min_order; order--) {
-		gfp_t try = g | __GFP_NOWARN;
-
-		if (order > min_order)
-			try = (try | __GFP_NORETRY) & ~__GFP_RETRY_MAYFAIL;
-		page = alloc_pages_node(h->nid, try, order);
+		page = alloc_pages_node(h->nid,
+					grow_attempt_gfp(g, order, min_order),
+					order);
 		if (page || !order)
 			break;
 	}
@@ -319,9 +375,9 @@ static void pcache_flush(struct goslab_heap *h, struct goslab_pcache *pc)
 	pc->cache = 0;
 }
 
-/* Take every free page of the first word that has a run of @n. */
+/* Take every free page of the first word that has an aligned run of @n. */
 static bool pcache_refill(struct goslab_heap *h, struct goslab_pcache *pc,
-			  unsigned int n)
+			  unsigned int n, unsigned int align)
 {
 	struct goslab_chunk *c;
 	unsigned long flags;
@@ -338,7 +394,8 @@ static bool pcache_refill(struct goslab_heap *h, struct goslab_pcache *pc,
 		for (i = 0; i < chunk_words(c); i++) {
 			u64 free = ~c->bits[i];
 
-			if (c->sum[i].max < n)
+			if (c->sum[i].max < n ||
+			    word_find_aligned(c->bits[i], n, align) < 0)
 				continue;
 			pc->chunk = c;
 			pc->base = i * 64;
@@ -357,7 +414,8 @@ fail:
 }
 
 static bool pcache_alloc(struct goslab_heap *h, unsigned int n,
-			 struct goslab_chunk **chunkp, unsigned long *pfnp)
+			 unsigned int align, struct goslab_chunk **chunkp,
+			 unsigned long *pfnp)
 {
 	struct goslab_pcache *pc;
 	unsigned long flags;
@@ -368,8 +426,8 @@ static bool pcache_alloc(struct goslab_heap *h, unsigned int n,
 	spin_lock(&pc->lock);
 	/* As in Go, only an empty cache is refilled; else use the heap. */
 	if (!pc->chunk)
-		pcache_refill(h, pc, n);
-	bit = pc->chunk ? word_find(~pc->cache, n) : -1;
+		pcache_refill(h, pc, n, align);
+	bit = pc->chunk ? word_find_aligned(~pc->cache, n, align) : -1;
 	if (bit >= 0) {
 		pc->cache &= ~GENMASK_ULL(bit + n - 1, bit);
 		atomic_long_sub(n, &h->cached);
@@ -409,7 +467,15 @@ void goslab_heap_flush_pcache(struct goslab_heap *h, int cpu)
  * @pfnp: the first page frame, on success
  *
  * Small runs come from this CPU's page cache; others from the heap by first
- * fit, growing it by a chunk when nothing fits.
+ * fit, growing it by a chunk when nothing fits. The run starts on a
+ * multiple of the largest power of two that divides @npages, as a buddy
+ * block would: that is what aligns power-of-two kmalloc sizes, large
+ * objects and stack blocks to their size.
+ *
+ * With __GFP_NOFAIL and __GFP_DIRECT_RECLAIM in @gfp this does not fail
+ * for want of memory: the heap's growth carries __GFP_NOFAIL and the search
+ * is repeated until a run is found, as the page allocator repeats its own
+ * (which, like this, disregards __GFP_NOFAIL without direct reclaim).
  *
  * Return: 0, -EINVAL for a bad @npages (reported), -ENOMEM.
  */
@@ -417,28 +483,34 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 			    gfp_t gfp, struct goslab_chunk **chunkp,
 			    unsigned long *pfnp)
 {
+	/* As in the page allocator: no __GFP_NOFAIL without direct reclaim. */
+	const bool nofail = (gfp & __GFP_NOFAIL) && gfpflags_allow_blocking(gfp);
 	struct goslab_chunk *c;
 	unsigned long flags;
-	unsigned int idx, tries;
+	unsigned int idx, tries, align;
 
 	if (!npages || npages > GOSLAB_CHUNK_PAGES) {
 		goslab_report(GOSLAB_BAD_ARG, NULL, NULL, _RET_IP_);
 		return -EINVAL;
 	}
-	for (tries = 0; tries < 3; tries++) {
+	align = run_align(npages);
+	for (tries = 0; tries < 3 || nofail; tries++) {
 		if (npages < GOSLAB_PCACHE_MAX_NPAGES &&
-		    pcache_alloc(h, npages, chunkp, pfnp))
+		    pcache_alloc(h, npages, align, chunkp, pfnp))
 			goto found;
 		spin_lock_irqsave(&h->lock, flags);
-		c = heap_take(h, npages, &idx);
+		c = heap_take(h, npages, align, &idx);
 		spin_unlock_irqrestore(&h->lock, flags);
 		if (c) {
 			*chunkp = c;
 			*pfnp = c->pfn + idx;
 			goto found;
 		}
-		if (heap_grow(h, npages, gfp))
+		/* Other CPUs may take the new chunk's pages first: search again. */
+		if (heap_grow(h, npages, gfp) && !nofail)
 			return -ENOMEM;
+		if (nofail)
+			cond_resched();
 	}
 	return -ENOMEM;
 found:

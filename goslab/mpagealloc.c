@@ -11,6 +11,7 @@
  */
 #include <linux/bitops.h>
 #include <linux/bits.h>
+#include <linux/align.h>
 #include <linux/minmax.h>
 
 #include "mpagealloc.h"
@@ -68,14 +69,8 @@ struct goslab_sum goslab_palloc_merge(const struct goslab_sum *sums,
 	return r;
 }
 
-/**
- * goslab_palloc_word_find() - first run of free pages in one word
- * @used: the word, set = page in use
- * @n: pages wanted, 1 .. 64
- *
- * Return: the index of the run's first page, or -1.
- */
-int goslab_palloc_word_find(u64 used, unsigned int n)
+/* Bit i set: pages i .. i + @n - 1 of the word are free (@n 1 .. 64). */
+static u64 word_starts(u64 used, unsigned int n)
 {
 	u64 x = ~used;
 	unsigned int len = 1, s;
@@ -85,7 +80,59 @@ int goslab_palloc_word_find(u64 used, unsigned int n)
 		x &= x >> s;
 		len += s;
 	}
+	return x;
+}
+
+/* The bits of a word's pages that start on a multiple of @align pages. */
+static u64 align_mask(unsigned int align)
+{
+	return align >= 64 ? 1 : ~0ULL / (BIT_ULL(align) - 1);
+}
+
+/**
+ * goslab_palloc_word_find() - first run of free pages in one word
+ * @used: the word, set = page in use
+ * @n: pages wanted, 1 .. 64
+ *
+ * Return: the index of the run's first page, or -1.
+ */
+int goslab_palloc_word_find(u64 used, unsigned int n)
+{
+	u64 x = word_starts(used, n);
+
 	return x ? __ffs64(x) : -1;
+}
+
+/**
+ * goslab_palloc_word_find_aligned() - first aligned run of free pages in
+ * one word
+ * @used: the word, set = page in use
+ * @n: pages wanted, 1 .. 64
+ * @align: the run starts on a multiple of this many pages, a power of two
+ *
+ * Return: the index of the run's first page, or -1.
+ */
+int goslab_palloc_word_find_aligned(u64 used, unsigned int n,
+				    unsigned int align)
+{
+	u64 x = word_starts(used, n) & align_mask(align);
+
+	return x ? __ffs64(x) : -1;
+}
+
+/* Are all pages of [@idx, @idx + @n) free? */
+static bool range_free(const u64 *bits, unsigned int idx, unsigned int n)
+{
+	unsigned int i, first = idx / 64, last = (idx + n - 1) / 64;
+
+	for (i = first; i <= last; i++) {
+		unsigned int lo = i == first ? idx % 64 : 0;
+		unsigned int hi = i == last ? (idx + n - 1) % 64 : 63;
+
+		if (bits[i] & GENMASK_ULL(hi, lo))
+			return false;
+	}
+	return true;
 }
 
 /**
@@ -120,6 +167,52 @@ int goslab_palloc_find(const u64 *bits, const struct goslab_sum *sums,
 			run = s->end;
 			runstart = (i + 1) * 64 - s->end;
 		}
+	}
+	return -1;
+}
+
+/**
+ * goslab_palloc_find_aligned() - address-ordered first fit of an aligned run
+ * @bits: the bitmap
+ * @sums: the summary of each of its words
+ * @nwords: words in @bits
+ * @n: pages wanted, at least 1
+ * @align: the run starts on a multiple of this many pages, a power of two
+ *
+ * A word holds a run that fits in it, or the start of one in its free
+ * tail; only the first aligned page of the tail needs a look, since a later
+ * start needs every page the first one lacks.
+ *
+ * Return: the index of the first page of the lowest aligned free run of
+ * @n pages, or -1.
+ */
+int goslab_palloc_find_aligned(const u64 *bits, const struct goslab_sum *sums,
+			       unsigned int nwords, unsigned int n,
+			       unsigned int align)
+{
+	unsigned int i, p, wend;
+	u64 x;
+
+	if (align <= 1)
+		return goslab_palloc_find(bits, sums, nwords, n);
+	for (i = 0; i < nwords; i++) {
+		const struct goslab_sum *s = &sums[i];
+
+		wend = (i + 1) * 64;
+		if (n <= 64 && s->max >= n &&
+		    (align <= 64 || !(i * 64 % align))) {
+			x = word_starts(bits[i], n) & align_mask(align);
+			if (x)
+				return i * 64 + __ffs64(x);
+		}
+		if (!s->end)
+			continue;
+		p = ALIGN(wend - s->end, align);
+		/* A run that ends inside this word was looked for above. */
+		if (p >= wend || p + n <= wend || p + n > nwords * 64)
+			continue;
+		if (range_free(bits, wend, p + n - wend))
+			return p;
 	}
 	return -1;
 }

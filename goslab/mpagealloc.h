@@ -29,6 +29,11 @@ struct goslab_sum goslab_palloc_merge(const struct goslab_sum *sums,
 int goslab_palloc_word_find(u64 used, unsigned int n);
 int goslab_palloc_find(const u64 *bits, const struct goslab_sum *sums,
 		       unsigned int nwords, unsigned int n);
+int goslab_palloc_word_find_aligned(u64 used, unsigned int n,
+				    unsigned int align);
+int goslab_palloc_find_aligned(const u64 *bits, const struct goslab_sum *sums,
+			       unsigned int nwords, unsigned int n,
+			       unsigned int align);
 void goslab_palloc_mark(u64 *bits, struct goslab_sum *sums, unsigned int idx,
 			unsigned int n, bool used);
 bool goslab_palloc_range_used(const u64 *bits, unsigned int idx,

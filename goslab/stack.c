@@ -35,8 +35,7 @@ static bool stack_size_valid(unsigned int size)
  * @size: bytes, a power of two from 2 KiB to 4 MiB
  * @gfp: GFP flags
  *
- * Return: the block, aligned to min(@size, PAGE_SIZE), or NULL (a bad
- * @size is reported).
+ * Return: the block, aligned to @size, or NULL (a bad @size is reported).
  */
 void *goslab_stack_alloc(unsigned int size, gfp_t gfp)
 {

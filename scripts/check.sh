@@ -266,6 +266,40 @@ else
 	pass "build default (goslab.ko without test code)"
 fi
 
+# Configurations none of the three kernels has, checked at compile time
+# against the debug tree: a header forced in after the kernel's autoconf.h
+# takes an option away or adds one. "build no-zone-dma": everything builds,
+# warning-free, without CONFIG_ZONE_DMA. "build preempt-rt": goslab refuses
+# CONFIG_PREEMPT_RT with its one message (-k: every file is tried).
+variant_header() {
+	local f=$GOSLAB_ROOT/build/variants/$1.h
+	mkdir -p "$(dirname "$f")"
+	printf '/* %s */\n%s\n' "$1" "$2" >"$f"
+	echo "$f"
+}
+if [ -z "${built[debug]:-}" ]; then
+	skip "build no-zone-dma" "build debug did not pass"
+	skip "build preempt-rt" "build debug did not pass"
+else
+	h=$(variant_header no-zone-dma '#undef CONFIG_ZONE_DMA')
+	if out=$(build_modules debug-no-zone-dma "$kdir_debug" \
+			"$logs/build-debug-no-zone-dma.log" KCFLAGS="-include $h"); then
+		pass "build no-zone-dma"
+	else
+		fail "build no-zone-dma" "failed or warned (log: $logs/build-debug-no-zone-dma.log)" "$out"
+	fi
+	h=$(variant_header preempt-rt '#define CONFIG_PREEMPT_RT 1')
+	rt_log=$logs/build-debug-preempt-rt.log
+	if build_modules debug-preempt-rt "$kdir_debug" "$rt_log" -k KCFLAGS="-include $h" >/dev/null; then
+		fail "build preempt-rt" "goslab built for PREEMPT_RT (log: $rt_log)"
+	elif ! grep -q 'error: #error "goslab does not support PREEMPT_RT' "$rt_log"; then
+		fail "build preempt-rt" "failed without goslab's message (log: $rt_log)" \
+			"$(grep -m 20 -E 'error' "$rt_log")"
+	else
+		pass "build preempt-rt (refused with goslab's #error)"
+	fi
+fi
+
 # dkms add and build, as a distribution would, in trees under build/dkms
 # only: nothing is installed and no signing key is made (sign_file).
 dkms_build() {

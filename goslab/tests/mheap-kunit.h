@@ -16,6 +16,7 @@
 #include <kunit/test.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
+#include <linux/tracepoint.h>
 #include <linux/vmstat.h>
 
 #define HEAP_TEST_SEED	0x90514bULL
@@ -117,6 +118,8 @@ static unsigned long heap_test_alloc(struct kunit *test, struct goslab_heap *h,
 	KUNIT_ASSERT_LE(test, pfn + n, c->pfn + c->npages);
 	KUNIT_ASSERT_TRUE(test, chunk_range_used(c, pfn - c->pfn, n));
 	KUNIT_ASSERT_EQ(test, page_to_nid(pfn_to_page(pfn)), h->nid);
+	KUNIT_ASSERT_TRUE_MSG(test, IS_ALIGNED(pfn, run_align(n)),
+			      "%u pages at pfn %#lx", n, pfn);
 	if (chunkp)
 		*chunkp = c;
 	return pfn;
@@ -176,6 +179,21 @@ static int heap_test_brute_find(const u64 *bits, unsigned int n,
 		run = heap_test_bit(bits, i) ? 0 : run + 1;
 		if (run == want)
 			return i + 1 - want;
+	}
+	return -1;
+}
+
+/* First run of @want free pages in [0, n) that starts on a multiple of @align. */
+static int heap_test_brute_find_aligned(const u64 *bits, unsigned int n,
+					unsigned int want, unsigned int align)
+{
+	unsigned int i, k;
+
+	for (i = 0; i + want <= n; i += align) {
+		for (k = 0; k < want && !heap_test_bit(bits, i + k); k++)
+			;
+		if (k == want)
+			return i;
 	}
 	return -1;
 }
@@ -245,17 +263,27 @@ static void heap_test_expect_sum(struct kunit *test, struct goslab_sum got,
 	KUNIT_EXPECT_EQ_MSG(test, got.end, want.end, "%s %#llx", what, w);
 }
 
-/* word_sum() and word_find() of one word against the bit walk. */
+/* word_sum() and the word searches of one word against the bit walk. */
 static void heap_test_check_word(struct kunit *test, u64 w)
 {
-	unsigned int n;
+	unsigned int n, align;
 
 	heap_test_expect_sum(test, word_sum(w), heap_test_brute_sum(&w, 64),
 			     "word", w);
-	for (n = 1; n <= 64; n++)
+	for (n = 1; n <= 64; n++) {
 		KUNIT_EXPECT_EQ_MSG(test, word_find(w, n),
 				    heap_test_brute_find(&w, 64, n),
 				    "word %#llx, %u pages", w, n);
+		/* The alignment of its own length, and one more. */
+		align = run_align(n);
+		KUNIT_EXPECT_EQ_MSG(test, word_find_aligned(w, n, align),
+				    heap_test_brute_find_aligned(&w, 64, n, align),
+				    "word %#llx, %u pages at %u", w, n, align);
+		align = 1U << (n % 7);
+		KUNIT_EXPECT_EQ_MSG(test, word_find_aligned(w, n, align),
+				    heap_test_brute_find_aligned(&w, 64, n, align),
+				    "word %#llx, %u pages at %u", w, n, align);
+	}
 }
 
 /* Summaries and chunk_find() of @c's bitmap against the bit walk. */
@@ -289,9 +317,15 @@ static void heap_test_check_chunk(struct kunit *test, struct rnd_state *rnd,
 			n = c->root.max + 1;
 		else
 			n = 1 + prandom_u32_state(rnd) % GOSLAB_CHUNK_MAX_PAGES;
-		KUNIT_EXPECT_EQ_MSG(test, chunk_find(c, n),
+		KUNIT_EXPECT_EQ_MSG(test, chunk_find(c, n, 1),
 				    heap_test_brute_find(c->bits, words * 64, n),
 				    "%u pages in a %u-page chunk", n, c->npages);
+		if (run_align(n) > 1)
+			KUNIT_EXPECT_EQ_MSG(test, chunk_find(c, n, run_align(n)),
+					    heap_test_brute_find_aligned(c->bits, words * 64,
+									 n, run_align(n)),
+					    "%u aligned pages in a %u-page chunk", n,
+					    c->npages);
 	}
 }
 
@@ -335,7 +369,7 @@ static void goslab_heap_test_summaries(struct kunit *test)
 		chunk_init(c, NULL, 0, orders[k]);
 		heap_test_check_chunk(test, &rnd, c);
 		KUNIT_EXPECT_EQ(test, c->root.max, c->npages);
-		KUNIT_EXPECT_EQ(test, chunk_find(c, c->npages), 0);
+		KUNIT_EXPECT_EQ(test, chunk_find(c, c->npages, c->npages), 0);
 		memset(c->bits, 0xff, sizeof(c->bits));
 		heap_test_check_chunk(test, &rnd, c);
 		KUNIT_EXPECT_EQ(test, c->root.max, 0);
@@ -442,19 +476,37 @@ static void goslab_heap_test_first_fit(struct kunit *test)
 
 	heap_test_free(test, h, pfn[1], n);
 	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, n, NULL), pfn[1]);
-	/* Two adjacent runs coalesce. */
-	heap_test_free(test, h, pfn[1], n);
+	/* Two adjacent runs coalesce (2 * n pages start on a multiple of 2 * n). */
 	heap_test_free(test, h, pfn[2], n);
-	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 2 * n, NULL), pfn[1]);
+	heap_test_free(test, h, pfn[3], n);
+	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 2 * n, NULL), pfn[2]);
 	/* A run too long for the hole goes past it. */
 	heap_test_free(test, h, pfn[0], n);
 	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, n + 1, NULL), pfn[3] + n);
 	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, n, NULL), pfn[0]);
 	heap_test_assert_sane(test, h, 5 * n + 1);
 	heap_test_free(test, h, pfn[0], n);
-	heap_test_free(test, h, pfn[1], 2 * n);
-	heap_test_free(test, h, pfn[3], n);
+	heap_test_free(test, h, pfn[1], n);
+	heap_test_free(test, h, pfn[2], 2 * n);
 	heap_test_free(test, h, pfn[3] + n, n + 1);
+	heap_test_assert_sane(test, h, 0);
+
+	/*
+	 * A run of 2^k pages, or of a multiple of 2^k, starts on a multiple of
+	 * 2^k: first fit among the pages so aligned.
+	 */
+	p = heap_test_alloc(test, h, 17, NULL);
+	KUNIT_EXPECT_EQ(test, p, a->pfn);
+	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 16, NULL), a->pfn + 32);
+	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 24, NULL), a->pfn + 48);
+	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 20, NULL), a->pfn + 72);
+	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 15, NULL), a->pfn + 17);
+	heap_test_assert_sane(test, h, 17 + 16 + 24 + 20 + 15);
+	heap_test_free(test, h, a->pfn, 17);
+	heap_test_free(test, h, a->pfn + 32, 16);
+	heap_test_free(test, h, a->pfn + 48, 24);
+	heap_test_free(test, h, a->pfn + 72, 20);
+	heap_test_free(test, h, a->pfn + 17, 15);
 	heap_test_assert_sane(test, h, 0);
 
 	/* Across chunks: fill one, start another, free inside the first. */
@@ -481,17 +533,17 @@ static void goslab_heap_test_runs_across_words(struct kunit *test)
 {
 	struct goslab_heap *h = heap_test_create(test, numa_mem_id());
 	struct goslab_chunk *a, *c;
-	unsigned long p60, p16, p300, p;
+	unsigned long p59, p17, p300, p;
 
-	p60 = heap_test_alloc(test, h, 60, &a);
+	p59 = heap_test_alloc(test, h, 59, &a);
 	heap_test_need_full_chunk(test, a);
-	p16 = heap_test_alloc(test, h, 16, &c);
+	p17 = heap_test_alloc(test, h, 17, &c);
 	KUNIT_ASSERT_PTR_EQ(test, c, a);
 	p300 = heap_test_alloc(test, h, 300, &c);
 	KUNIT_ASSERT_PTR_EQ(test, c, a);
-	KUNIT_EXPECT_EQ(test, p60, a->pfn);
-	KUNIT_EXPECT_EQ(test, p16, p60 + 60);
-	KUNIT_EXPECT_EQ(test, p300, p16 + 16);
+	KUNIT_EXPECT_EQ(test, p59, a->pfn);
+	KUNIT_EXPECT_EQ(test, p17, p59 + 59);
+	KUNIT_EXPECT_EQ(test, p300, p17 + 17);
 	heap_test_assert_sane(test, h, 376);
 	KUNIT_EXPECT_EQ(test, a->bits[0], ~0ULL);
 	KUNIT_EXPECT_EQ(test, a->bits[1], ~0ULL);
@@ -507,12 +559,12 @@ static void goslab_heap_test_runs_across_words(struct kunit *test)
 	heap_test_flush_all(h);
 	heap_test_assert_sane(test, h, 376);
 
-	/* Free runs [0, 60) and [76, 1024): 70 pages fit only at 76. */
-	heap_test_free(test, h, p60, 60);
+	/* Free runs [0, 59) and [76, 1024): 70 pages fit only at 76. */
+	heap_test_free(test, h, p59, 59);
 	heap_test_free(test, h, p300, 300);
 	p = heap_test_alloc(test, h, 70, NULL);
 	KUNIT_EXPECT_EQ(test, p, a->pfn + 76);
-	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 60, NULL), p60);
+	KUNIT_EXPECT_EQ(test, heap_test_alloc(test, h, 59, NULL), p59);
 	heap_test_assert_sane(test, h, 146);
 	/* The rest of the chunk, as one run of 1024 - 146 pages. */
 	KUNIT_EXPECT_EQ(test, a->root.max, GOSLAB_CHUNK_PAGES - 146);
@@ -521,8 +573,8 @@ static void goslab_heap_test_runs_across_words(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a->nfree, 0);
 	heap_test_assert_sane(test, h, GOSLAB_CHUNK_PAGES);
 	heap_test_free(test, h, a->pfn + 146, GOSLAB_CHUNK_PAGES - 146);
-	heap_test_free(test, h, p60, 60);
-	heap_test_free(test, h, p16, 16);
+	heap_test_free(test, h, p59, 59);
+	heap_test_free(test, h, p17, 17);
 	heap_test_free(test, h, p, 70);
 	heap_test_assert_sane(test, h, 0);
 	KUNIT_EXPECT_EQ(test, a->nfree, a->npages);
@@ -738,6 +790,144 @@ static void goslab_heap_test_grow_failure(struct kunit *test)
 #endif
 
 /*
+ * The flags of every attempt a heap makes to grow, seen by a probe on the
+ * page allocator's mm_page_alloc tracepoint (which fires for failed
+ * attempts too). Chunk attempts are the ones with __GFP_THISNODE; only
+ * this task's count.
+ */
+#define HEAP_TEST_ATTEMPTS	32
+
+struct heap_test_attempts {
+	struct task_struct *task;
+	spinlock_t lock;	/* n and a[], from any CPU */
+	unsigned int n;
+	struct {
+		unsigned int order;
+		gfp_t gfp;
+	} a[HEAP_TEST_ATTEMPTS];
+};
+
+static void heap_test_page_alloc_probe(void *data, struct page *page,
+				       unsigned int order, gfp_t gfp,
+				       int migratetype)
+{
+	struct heap_test_attempts *t = data;
+	unsigned long flags;
+
+	if (current != t->task || !(gfp & __GFP_THISNODE))
+		return;
+	spin_lock_irqsave(&t->lock, flags);
+	if (t->n < HEAP_TEST_ATTEMPTS) {
+		t->a[t->n].order = order;
+		t->a[t->n].gfp = gfp;
+	}
+	t->n++;
+	spin_unlock_irqrestore(&t->lock, flags);
+}
+
+static void heap_test_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	struct tracepoint **found = priv;
+
+	if (!strcmp(tp->name, "mm_page_alloc"))
+		*found = tp;
+}
+
+static struct tracepoint *heap_test_page_alloc_tp;
+
+static void heap_test_probe_off(void *data)
+{
+	tracepoint_probe_unregister(heap_test_page_alloc_tp,
+				    heap_test_page_alloc_probe, data);
+	tracepoint_synchronize_unregister();
+}
+
+/*
+ * Growth tries orders from a full chunk down to the one the run needs. The
+ * orders above it take only what is free (no reclaim, compaction, kswapd,
+ * reserves or warning, whatever the caller allows); the last one has the
+ * caller's flags, __GFP_NOFAIL included. Each call grows a new heap, so
+ * each makes attempts; with memory as fresh as at boot the first succeeds,
+ * and a run of a whole chunk has only the caller's attempt.
+ */
+static void goslab_heap_test_grow_gfp(struct kunit *test)
+{
+	static const struct {
+		gfp_t gfp;
+		unsigned int npages;
+	} calls[] = {
+		{ GFP_KERNEL, 1 },
+		{ GFP_ATOMIC, 1 },
+		{ GFP_NOWAIT, 3 },
+		{ GFP_KERNEL | __GFP_RETRY_MAYFAIL, 300 },
+		{ GFP_KERNEL | __GFP_NOFAIL, GOSLAB_CHUNK_PAGES },
+		{ GFP_ATOMIC, GOSLAB_CHUNK_PAGES },
+	};
+	const gfp_t never = __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM |
+			    __GFP_HIGH | __GFP_MEMALLOC | __GFP_NOFAIL |
+			    __GFP_RETRY_MAYFAIL;
+	struct heap_test_attempts *t;
+	struct goslab_chunk *c = NULL;
+	struct goslab_heap *h;
+	unsigned int i, k, order, min_order;
+	unsigned long pfn = 0;
+	gfp_t g, got, want;
+	int ret;
+
+	heap_test_page_alloc_tp = NULL;
+	for_each_kernel_tracepoint(heap_test_find_tracepoint,
+				   &heap_test_page_alloc_tp);
+	if (!heap_test_page_alloc_tp)
+		kunit_skip(test, "no mm_page_alloc tracepoint");
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	spin_lock_init(&t->lock);
+	t->task = current;
+	KUNIT_ASSERT_EQ(test, tracepoint_probe_register(heap_test_page_alloc_tp,
+							heap_test_page_alloc_probe, t), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, heap_test_probe_off, t), 0);
+
+	for (k = 0; k < ARRAY_SIZE(calls); k++) {
+		h = heap_test_create(test, numa_mem_id());
+		min_order = order_base_2(calls[k].npages);
+		spin_lock_irq(&t->lock);
+		t->n = 0;
+		spin_unlock_irq(&t->lock);
+		ret = goslab_heap_alloc_pages(h, calls[k].npages, calls[k].gfp,
+					      &c, &pfn);
+		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "call %u", k);
+		KUNIT_EXPECT_EQ(test, h->nchunks, 1);
+		KUNIT_ASSERT_GE_MSG(test, t->n, 1, "call %u: no attempt seen", k);
+		KUNIT_ASSERT_LE(test, t->n, HEAP_TEST_ATTEMPTS);
+		for (i = 0; i < t->n; i++) {
+			order = t->a[i].order;
+			g = t->a[i].gfp;
+			KUNIT_EXPECT_EQ_MSG(test, order, GOSLAB_CHUNK_ORDER - i,
+					    "call %u, attempt %u", k, i);
+			if (order > min_order) {
+				got = g & never;
+				KUNIT_EXPECT_TRUE_MSG(test, !got,
+						      "call %u (%pGg), order %u: %pGg has %pGg",
+						      k, &calls[k].gfp, order, &g, &got);
+				got = g & GOSLAB_GFP_OPPORTUNISTIC_SET;
+				want = GOSLAB_GFP_OPPORTUNISTIC_SET;
+				KUNIT_EXPECT_TRUE_MSG(test, got == want,
+						      "call %u (%pGg), order %u: %pGg lacks %pGg",
+						      k, &calls[k].gfp, order, &g, &want);
+				continue;
+			}
+			/* The smallest order: the caller's flags, nothing added. */
+			got = g & GOSLAB_GFP_RECLAIM_MASK;
+			want = calls[k].gfp & GOSLAB_GFP_RECLAIM_MASK;
+			KUNIT_EXPECT_TRUE_MSG(test, got == want,
+					      "call %u (%pGg), order %u: %pGg",
+					      k, &calls[k].gfp, order, &g);
+		}
+		heap_test_free(test, h, pfn, calls[k].npages);
+	}
+}
+
+/*
  * goslab_report() WARNs: the VM's judge accepts it between the markers
  * only, so they bracket exactly one refused call.
  */
@@ -904,6 +1094,7 @@ static struct kunit_case goslab_heap_test_cases[] = {
 	KUNIT_CASE(goslab_heap_test_grow_failure),
 	KUNIT_CASE(goslab_heap_test_bad_input),
 	KUNIT_CASE(goslab_heap_test_span_map),
+	KUNIT_CASE(goslab_heap_test_grow_gfp),
 	{}
 };
 

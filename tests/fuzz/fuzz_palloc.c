@@ -4,8 +4,9 @@
  * (goslab/mpagealloc.c) against a model of one bool per page.
  *
  * The input is a chunk size and a list of operations: allocate a run by
- * first fit, free a run allocated before, ask whether a range is in use,
- * and the word-level helpers on arbitrary words. After every operation the
+ * first fit (of any start, or of one aligned to a power of two), free a
+ * run allocated before, ask whether a range is in use, and the word-level
+ * helpers on arbitrary words. After every operation the
  * bitmap matches the model, every word summary and the root summary match
  * ones recomputed from the model, and a search finds what a linear scan of
  * the model finds.
@@ -74,6 +75,35 @@ static int model_find(unsigned int n)
 	return -1;
 }
 
+/* First free run of @n pages starting on a multiple of @align. */
+static int model_find_aligned(unsigned int n, unsigned int align)
+{
+	static unsigned int freelen[MAX_PAGES + 1];
+	unsigned int i;
+
+	/* freelen[i]: free pages from i on. */
+	freelen[npages] = 0;
+	for (i = npages; i-- > 0;)
+		freelen[i] = model[i] ? 0 : freelen[i + 1] + 1;
+	for (i = 0; i < npages; i += align)
+		if (freelen[i] >= n)
+			return i;
+	return -1;
+}
+
+static int word_model_find_aligned(u64 w, unsigned int n, unsigned int align)
+{
+	unsigned int i, k;
+
+	for (i = 0; i + n <= 64; i += align) {
+		for (k = 0; k < n && !(w >> (i + k) & 1); k++)
+			;
+		if (k == n)
+			return i;
+	}
+	return -1;
+}
+
 static int word_model_find(u64 w, unsigned int n)
 {
 	unsigned int i, run = 0;
@@ -128,7 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	check_all();
 
 	while (more(&in)) {
-		unsigned int op = take(&in, 1), n, idx, k;
+		unsigned int op = take(&in, 1), n, idx, k, align;
 		struct goslab_sum root;
 		u64 w;
 		int got, want;
@@ -138,11 +168,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			n = op & 0x80 ? 1 + take(&in, 2) % npages :
 					1 + take(&in, 1) % 72;
 			root = goslab_palloc_merge(sums, nwords);
-			/* As chunk_find(): the root says whether to search. */
+			/*
+			 * As chunk_find(): the root says whether to search.
+			 * Bit 6: aligned, as mheap.c's run_align() or to any
+			 * power of two up to 2 * 64 pages.
+			 */
+			align = 1;
+			if (op & 0x40) {
+				k = take(&in, 1);
+				align = k & 1 ? n & -n : 1U << (k >> 1) % 8;
+			}
 			got = root.max < n ? -1 :
-			      goslab_palloc_find(bits, sums, nwords, n);
-			want = model_find(n);
-			CHECK(got == want, "find %u: got %d, model %d", n, got, want);
+			      goslab_palloc_find_aligned(bits, sums, nwords, n, align);
+			want = model_find_aligned(n, align);
+			CHECK(got == want, "find %u at %u: got %d, model %d", n,
+			      align, got, want);
+			if (align == 1)
+				CHECK(got == model_find(n), "find %u", n);
 			if (got < 0)
 				break;
 			goslab_palloc_mark(bits, sums, got, n, true);
@@ -173,6 +215,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			n = 1 + take(&in, 1) % 64;
 			CHECK(goslab_palloc_word_find(w, n) == word_model_find(w, n),
 			      "word %#llx n %u", (unsigned long long)w, n);
+			align = 1U << take(&in, 1) % 7;
+			CHECK(goslab_palloc_word_find_aligned(w, n, align) ==
+			      word_model_find_aligned(w, n, align),
+			      "word %#llx n %u at %u", (unsigned long long)w, n, align);
 			break;
 		default:		/* summary of one arbitrary word */
 			w = take(&in, 8);

@@ -422,12 +422,11 @@ static void goslab_numa_test_dma32(struct kunit *test)
 	goslab_cache_destroy(c);
 }
 
+#ifdef CONFIG_ZONE_DMA
 static void goslab_numa_test_dma(struct kunit *test)
 {
 	int i;
 
-	if (!IS_ENABLED(CONFIG_ZONE_DMA))
-		kunit_skip(test, "no ZONE_DMA");
 	for (i = 0; i < 50; i++) {
 		void *b = goslab_kmalloc(24 << (i % 10), GFP_KERNEL | GFP_DMA);
 
@@ -436,6 +435,27 @@ static void goslab_numa_test_dma(struct kunit *test)
 		goslab_kfree(b);
 	}
 }
+#else
+/*
+ * Without ZONE_DMA, GFP_DMA and SLAB_CACHE_DMA mean normal memory, as the
+ * page allocator and SLUB take them.
+ */
+static void goslab_numa_test_dma(struct kunit *test)
+{
+	struct goslab_cache *c;
+	void *a, *b;
+
+	b = goslab_kmalloc(100, GFP_KERNEL | GFP_DMA);
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	goslab_kfree(b);
+	c = goslab_cache_create("kunit_dma", 64, 0, SLAB_CACHE_DMA, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	a = goslab_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, a);
+	goslab_cache_free(c, a);
+	goslab_cache_destroy(c);
+}
+#endif
 
 static void goslab_numa_test_normal_any_zone(struct kunit *test)
 {

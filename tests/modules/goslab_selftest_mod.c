@@ -2,19 +2,32 @@
 /*
  * goslab_selftest_mod: checks goslab's public API when loaded, through the
  * API only, on any kernel (the stock ones have no KUnit). Loading fails
- * with -EINVAL if any check fails; each check logs "ok" or "not ok".
+ * with -EINVAL if any check fails; each failed check logs "not ok".
+ *
+ * mode=nofail runs only the __GFP_NOFAIL checks, for
+ * tests/selftests/goslab/gfp_test.sh, which sets up fail_page_alloc with
+ * its task filter first: this module marks itself (make_it_fail) around the
+ * calls, so every page allocation they make fails unless it carries
+ * __GFP_NOFAIL, which fail_page_alloc never fails.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/io.h>
 
 #include "../../goslab/goslab.h"
 
 static unsigned int failed, passed;
+
+static char *mode = "api";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode, "api (default): the API checks; nofail: the __GFP_NOFAIL checks under fail_page_alloc");
 
 #define CHECK(cond, fmt, ...)						\
 do {									\
@@ -57,6 +70,41 @@ static void check_zeroing(void)
 	CHECK(!goslab_kcalloc(SIZE_MAX / 2, 4, GFP_KERNEL), "kcalloc overflow");
 }
 
+/*
+ * A krealloc() that shrinks in place zeroes the spare bytes when an
+ * allocation would be zeroed: __GFP_ZERO, or init_on_alloc (on by default
+ * in Debian's kernels), as 6.12's krealloc() does. goslab_ksize() makes the
+ * whole slot valid again to KASAN before the bytes are read.
+ */
+static void check_krealloc_shrink(gfp_t gfp, const char *what)
+{
+	size_t usable, i, bad = 0;
+	u8 *p, *q;
+
+	p = goslab_kmalloc(200, GFP_KERNEL);
+	if (!p) {
+		CHECK(0, "kmalloc for krealloc (%s)", what);
+		return;
+	}
+	usable = goslab_ksize(p);
+	memset(p, 0xaa, usable);
+	q = goslab_krealloc(p, 50, gfp);
+	CHECK(q == p, "a shrinking krealloc stays in place (%s)", what);
+	if (!q) {
+		goslab_kfree(p);
+		return;
+	}
+	CHECK(goslab_ksize(q) == usable, "usable size after the shrink (%s)", what);
+	for (i = 0; i < 50; i++)
+		bad += q[i] != 0xaa;
+	CHECK(!bad, "krealloc kept the first 50 bytes (%s)", what);
+	for (bad = 0, i = 50; i < usable; i++)
+		bad += q[i] != 0;
+	CHECK(!bad, "%zu of %zu spare bytes not zeroed by a shrinking krealloc (%s)",
+	      bad, usable - 50, what);
+	goslab_kfree(q);
+}
+
 static void check_krealloc(void)
 {
 	u8 *p = goslab_kmalloc(16, GFP_KERNEL), *q;
@@ -76,6 +124,11 @@ static void check_krealloc(void)
 	CHECK(p && p[15] == 15, "krealloc to a large object keeps contents");
 	CHECK(goslab_krealloc(p, 0, GFP_KERNEL) == ZERO_SIZE_PTR,
 	      "krealloc to 0 frees");
+	check_krealloc_shrink(GFP_KERNEL | __GFP_ZERO, "__GFP_ZERO");
+	if (want_init_on_alloc(GFP_KERNEL))
+		check_krealloc_shrink(GFP_KERNEL, "init_on_alloc");
+	else
+		pr_info("init_on_alloc is off: krealloc's zeroing under it not checked\n");
 }
 
 static int ctor_calls;
@@ -159,8 +212,147 @@ static void check_stacks(void)
 	}
 }
 
+/*
+ * Natural alignment, as Documentation/core-api/memory-allocation.rst
+ * promises for kmalloc: every object of every power-of-two size from 8 B to
+ * the largest large object, enough of each to fill several spans (an
+ * object in the middle of a span, or a span placed off its alignment, is
+ * what goes wrong), and every stack block.
+ */
+#define ALIGN_CHECK_MAX		SZ_4M
+#define ALIGN_CHECK_BYTES	SZ_1M
+#define ALIGN_CHECK_MAX_OBJS	4096U
+
+static void check_alignment(void)
+{
+	unsigned int size, i, n, bad;
+	int nid;
+	void **objs;
+
+	objs = kvcalloc(ALIGN_CHECK_MAX_OBJS, sizeof(*objs), GFP_KERNEL);
+	if (!objs) {
+		CHECK(0, "array for the alignment checks");
+		return;
+	}
+	for (size = 8; size <= ALIGN_CHECK_MAX; size <<= 1) {
+		n = clamp(ALIGN_CHECK_BYTES / size, 4U, ALIGN_CHECK_MAX_OBJS);
+		for (i = 0, bad = 0; i < n; i++) {
+			objs[i] = goslab_kmalloc(size, GFP_KERNEL);
+			if (!objs[i] || !IS_ALIGNED((unsigned long)objs[i], size))
+				bad++;
+		}
+		CHECK(!bad, "%u of %u kmalloc(%u) objects NULL or not aligned to %u",
+		      bad, n, size, size);
+		for (i = 0; i < n; i++)
+			goslab_kfree(objs[i]);
+	}
+	/* Past a page, on every node: the sizes whose spans need aligning. */
+	for_each_node_state(nid, N_MEMORY) {
+		for (size = 2 * PAGE_SIZE; size <= ALIGN_CHECK_MAX; size <<= 1) {
+			n = clamp(ALIGN_CHECK_BYTES / size, 4U, ALIGN_CHECK_MAX_OBJS);
+			for (i = 0, bad = 0; i < n; i++) {
+				objs[i] = goslab_kmalloc_node(size, GFP_KERNEL, nid);
+				if (!objs[i] ||
+				    !IS_ALIGNED((unsigned long)objs[i], size))
+					bad++;
+			}
+			CHECK(!bad, "%u of %u kmalloc_node(%u, %d) NULL or not aligned",
+			      bad, n, size, nid);
+			for (i = 0; i < n; i++)
+				goslab_kfree(objs[i]);
+		}
+	}
+	for (size = 2048; size <= ALIGN_CHECK_MAX; size <<= 1) {
+		n = clamp(ALIGN_CHECK_BYTES / size, 4U, ALIGN_CHECK_MAX_OBJS);
+		for (i = 0, bad = 0; i < n; i++) {
+			objs[i] = goslab_stack_alloc(size, GFP_KERNEL);
+			if (!objs[i] || !IS_ALIGNED((unsigned long)objs[i], size))
+				bad++;
+		}
+		CHECK(!bad, "%u of %u stacks of %u NULL or not aligned", bad, n,
+		      size);
+		for (i = 0; i < n; i++)
+			goslab_stack_free(objs[i], size);
+	}
+	kvfree(objs);
+}
+
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * A whole chunk: after the full scavenge gfp_test.sh asks for, no heap has
+ * one free, so the call needs a new chunk from the buddy allocator.
+ */
+#define NOFAIL_BIG	SZ_4M
+#define NOFAIL_SPANS	16384U
+
+static void check_nofail(void)
+{
+	void *plain, *big, *stack, *node_big, *small;
+	unsigned int i, n = 0;
+	void **objs;
+	int nid;
+
+	objs = kvcalloc(NOFAIL_SPANS, sizeof(*objs), GFP_KERNEL);
+	if (!objs) {
+		CHECK(0, "array for the __GFP_NOFAIL checks");
+		return;
+	}
+	nid = first_node(node_states[N_MEMORY]);
+	current->make_it_fail = 1;
+	plain = goslab_kmalloc(NOFAIL_BIG, GFP_KERNEL | __GFP_NOWARN);
+	big = goslab_kmalloc(NOFAIL_BIG, GFP_KERNEL | __GFP_NOFAIL);
+	stack = goslab_stack_alloc(NOFAIL_BIG, GFP_KERNEL | __GFP_NOFAIL);
+	node_big = goslab_kmalloc_node(NOFAIL_BIG, GFP_KERNEL | __GFP_NOFAIL, nid);
+	/*
+	 * A span: take 32 KiB objects (8-page spans) without __GFP_NOFAIL
+	 * until the heap has no room left for one, then one with it.
+	 */
+	while (n < NOFAIL_SPANS) {
+		objs[n] = goslab_kmalloc(32768, GFP_KERNEL | __GFP_NOWARN);
+		if (!objs[n])
+			break;
+		n++;
+	}
+	small = n < NOFAIL_SPANS ?
+		goslab_kmalloc(32768, GFP_KERNEL | __GFP_NOFAIL) : NULL;
+	current->make_it_fail = 0;
+
+	CHECK(!plain, "a plain 4 MiB kmalloc fails while this task's page allocations do");
+	CHECK(big, "__GFP_NOFAIL kmalloc of 4 MiB");
+	CHECK(stack, "__GFP_NOFAIL stack of 4 MiB");
+	CHECK(node_big && page_to_nid(virt_to_page(node_big)) == nid,
+	      "__GFP_NOFAIL kmalloc_node of 4 MiB on node %d", nid);
+	if (n < NOFAIL_SPANS)
+		CHECK(small, "__GFP_NOFAIL kmalloc(32768) once the heap is full (%u taken before)",
+		      n);
+	else
+		pr_info("the heap never ran out of 32 KiB objects: span case not checked\n");
+	goslab_kfree(plain);
+	goslab_kfree(big);
+	goslab_stack_free(stack, NOFAIL_BIG);
+	goslab_kfree(node_big);
+	goslab_kfree(small);
+	for (i = 0; i < n; i++)
+		goslab_kfree(objs[i]);
+	kvfree(objs);
+}
+#else
+static void check_nofail(void)
+{
+	CHECK(0, "mode=nofail needs CONFIG_FAULT_INJECTION");
+}
+#endif
+
 static int __init selftest_init(void)
 {
+	if (!strcmp(mode, "nofail")) {
+		check_nofail();
+		goto out;
+	}
+	if (strcmp(mode, "api")) {
+		pr_err("unknown mode %s\n", mode);
+		return -EINVAL;
+	}
 	check_kmalloc_sizes();
 	check_zeroing();
 	check_krealloc();
@@ -168,6 +360,8 @@ static int __init selftest_init(void)
 	check_nodes();
 	check_dma32();
 	check_stacks();
+	check_alignment();
+out:
 	pr_info("%u passed, %u failed\n", passed, failed);
 	return failed ? -EINVAL : 0;
 }
