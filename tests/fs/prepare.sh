@@ -64,6 +64,7 @@ done
 
 # The ramdisk driver of the stock kernel: a module on Debian's 6.1 and 6.12.
 mkdir -p "$dest/stock"
+# shellcheck disable=SC2043 # one for now; ext4 adds fs/jbd2/jbd2, fs/mbcache
 for m in drivers/block/brd; do
 	k=/lib/modules/$krel/kernel/$m.ko
 	out=$dest/stock/$(basename "$m").ko
