@@ -206,7 +206,7 @@ struct kmem_cache *goslab_redirect_cache_create_usercopy(const char *name,
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_cache_create_usercopy);
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 /**
  * goslab_redirect_cache_create_args() - 6.12's __kmem_cache_create_args()
  * @name: cache name
@@ -1048,7 +1048,7 @@ void goslab_redirect_kfree_rcu_head(struct rcu_head *head, void *ptr)
 		return;
 	}
 	rd_stat(RD_CORE_KFREE_RCU);
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 	kvfree_call_rcu(head, ptr);
 #else
 	/* 6.1 passes the offset of the head, below 4096, as the callback. */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * goslab/slab-redirect.h: put a module's own slab calls on goslab.
+ * goslab's switch: put a module's own slab calls on goslab.
  *
- * Force-include it from the module's Kbuild, before any of its sources:
+ * Force-include this header from the module's Kbuild, before any of its
+ * sources (GOSLAB_DIR: goslab's tree):
  *
- *	ccflags-y += -include $(GOSLAB_DIR)/goslab/slab-redirect.h
+ *	ccflags-y += -include $(GOSLAB_DIR)/goslab/<this header>
  *
  * The kernel headers below are included first, so the inline code they
  * hold keeps calling the core allocator; then the slab names are defined
@@ -48,7 +49,7 @@ struct kmem_cache *goslab_redirect_cache_create_usercopy(const char *name,
 							 unsigned int useroffset,
 							 unsigned int usersize,
 							 void (*ctor)(void *));
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 struct kmem_cache *goslab_redirect_cache_create_args(const char *name,
 						     unsigned int size,
 						     struct kmem_cache_args *args,
@@ -122,19 +123,20 @@ void goslab_redirect_debugfs_init(struct dentry *dir);
 
 /* === Caches === */
 
-#undef kmem_cache_create
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-/* 6.12: the legacy five arguments, or (name, size, args, flags). */
-#define kmem_cache_create(name, size, args, ...)			\
-	_Generic((args),						\
-		struct kmem_cache_args *: goslab_redirect_cache_create_args, \
-		void *: goslab_redirect_cache_create_default,		\
-		default: goslab_redirect_cache_create)(name, size, args, __VA_ARGS__)
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+/*
+ * 6.12's kmem_cache_create() is a _Generic() over these three: the new
+ * (name, size, args, flags), NULL args, or the legacy five arguments.
+ * KMEM_CACHE() calls the first directly.
+ */
 #undef __kmem_cache_create_args
 #define __kmem_cache_create_args goslab_redirect_cache_create_args
+#undef __kmem_cache_default_args
+#define __kmem_cache_default_args goslab_redirect_cache_create_default
 #undef __kmem_cache_create
 #define __kmem_cache_create goslab_redirect_cache_create
 #else
+#undef kmem_cache_create
 #define kmem_cache_create goslab_redirect_cache_create
 #endif
 #undef kmem_cache_create_usercopy
@@ -264,31 +266,22 @@ void goslab_redirect_debugfs_init(struct dentry *dir);
 #undef memdup_user_nul
 #define memdup_user_nul goslab_redirect_memdup_user_nul
 
-/* === kfree_rcu: one or two arguments, as the kernel's === */
+/* === kfree_rcu: kfree_rcu(ptr, field) and kfree_rcu_mightsleep(ptr) === */
 
-#define __goslab_redirect_kfree_rcu_2(ptr, rhf)				\
+#undef kfree_rcu
+#define kfree_rcu(ptr, rhf)						\
 do {									\
 	typeof(ptr) ___p = (ptr);					\
 									\
-	BUILD_BUG_ON(offsetof(typeof(*___p), rhf) >= 4096);		\
 	if (___p)							\
 		goslab_redirect_kfree_rcu_head(&___p->rhf, (void *)___p); \
 } while (0)
-#define __goslab_redirect_kfree_rcu_1(ptr)				\
-	goslab_redirect_kfree_rcu_sync((void *)(ptr))
-#define __goslab_redirect_rcu_pick(_1, _2, name, ...) name
-
-#undef kfree_rcu
-#define kfree_rcu(...)							\
-	__goslab_redirect_rcu_pick(__VA_ARGS__,				\
-				   __goslab_redirect_kfree_rcu_2,	\
-				   __goslab_redirect_kfree_rcu_1)(__VA_ARGS__)
 #undef kvfree_rcu
 #define kvfree_rcu kfree_rcu
 #undef kfree_rcu_mightsleep
-#define kfree_rcu_mightsleep __goslab_redirect_kfree_rcu_1
+#define kfree_rcu_mightsleep(ptr) goslab_redirect_kfree_rcu_sync((void *)(ptr))
 #undef kvfree_rcu_mightsleep
-#define kvfree_rcu_mightsleep __goslab_redirect_kfree_rcu_1
+#define kvfree_rcu_mightsleep kfree_rcu_mightsleep
 
 #endif /* !GOSLAB_REDIRECT_DECLS_ONLY */
 
