@@ -10,6 +10,8 @@
 #include <linux/math64.h>
 
 #include "internal.h"
+#define GOSLAB_REDIRECT_DECLS_ONLY
+#include "slab-redirect.h"
 
 static struct dentry *goslab_dir;
 
@@ -281,6 +283,7 @@ int goslab_debugfs_init(void)
 	debugfs_create_file("classes", 0444, goslab_dir, NULL, &classes_fops);
 	debugfs_create_file("cpus", 0444, goslab_dir, NULL, &cpus_fops);
 	debugfs_create_file("refused", 0444, goslab_dir, NULL, &refused_fops);
+	goslab_redirect_debugfs_init(goslab_dir);
 	/* Call sites are symbols of the running kernel: root only. */
 	debugfs_create_file("profile", 0400, goslab_dir, NULL, &profile_fops);
 	debugfs_create_file("scavenge", 0644, goslab_dir, NULL,
