@@ -26,7 +26,7 @@ stamp=$stamp_dir/setup.stamp
 
 base_pkgs="qemu-system-x86 busybox-static cpio kmod gzip xz-utils
 	build-essential bc bison flex libelf-dev libssl-dev dwarves
-	python3 perl sparse rsync linux-source-6.12
+	python3 perl sparse rsync linux-source-6.12 linux-source-6.1 util-linux
 	linux-image-amd64 linux-headers-amd64 clang llvm
 	libclang-rt-14-dev gnuplot-nox shellcheck dkms spin"
 
