@@ -537,10 +537,10 @@ inline sweep_listed(keep)
 }
 
 /*
- * span_release() -> goslab_span_free() (mheap.c), after the locks: unmap
- * (span_map_set(s, NULL)), pages back to the heap at once, and
- * call_rcu(): the struct goes back to the fixalloc after every read side
- * open now has closed.
+ * span_release() -> goslab_span_free() (mheap.c), after the locks: the
+ * state is FREE already (set under the locks); span_map_set(s, NULL),
+ * goslab_chunk_free_pages() at once, call_rcu(span_struct_free_rcu): the
+ * struct goes back to the fixalloc after every read side open now closed.
  */
 inline release(me)
 {
@@ -671,7 +671,10 @@ inline free_rest(ctx, i, misuse, own_ctx)
 
 /* ==== NEW: the owner's and the central's transitions ==== */
 
-/* mcache_next_slot(): the span is used up; fold under s->lock. */
+/*
+ * mcache_next_slot(): the span is used up: spin_lock_irqsave(&s->lock);
+ * if (s->pending) goslab_span_sweep(s); unlock.
+ */
 inline owner_sweep()
 {
 	if
