@@ -1,11 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # goslab kselftest: races on the free path, through
-# tests/modules/goslab_race.ko (one load per case, insmod is the module's
-# verdict), with the refusals counted in debugfs:
+# tests/modules/goslab_race.ko (one load per case; the module's verdict is
+# its parameter "result"), with the refusals counted in debugfs:
 #
-#   double_free  one object freed by two CPUs at once, thousands of rounds
-#   irq_free     one object freed by a task and by a hardirq on its CPU
 #   shrink       frees into shared spans from two CPUs while a third shrinks
 #                the cache and a fourth churns 64 KiB objects, with a slow
 #                interrupt on one freeing CPU
@@ -13,6 +11,8 @@
 #                object reuses in the middle of it (an interrupt on the
 #                freeing CPU does both)
 #   destroy_rcu  goslab_cache_destroy() right after goslab_kfree_rcu()
+#   double_free  one object freed by two CPUs at once, over and over
+#   irq_free     one object freed by a task and by a hardirq on its CPU
 #
 # usage: race_test.sh [CASE...] (default: all five, in this order)
 #
@@ -74,8 +74,9 @@ _balance() {
 }
 
 # _race WHAT ARGS...: one load of the module, which reports in its
-# parameters: "result" its verdict, "expect_double_free" the double frees it
-# made (kept in $expect), "report" what it did and found.
+# parameters: "result" its verdict (2: nothing wrong, but it did not race:
+# a skip), "expect_double_free" the double frees it made (kept in $expect),
+# "report" what it did and found.
 _race() {
 	what=$1
 	shift
@@ -92,7 +93,11 @@ _race() {
 		_diag "insmod goslab_race $*: ${out:-failed}"
 	fi
 	_diag "$what: $(($(date +%s) - start)) s"
-	_result "$rc" "$what"
+	if [ "$rc" = 2 ]; then
+		_skip "$what" "did not race (too few double frees or landings in the time)"
+	else
+		_result "$rc" "$what"
+	fi
 }
 
 # _counted WHAT: the refusals since $before are $expect double frees (from
@@ -138,7 +143,7 @@ fi
 if [ -d $debugfs/kunit ] || [ -d $debugfs/fail_page_alloc ]; then
 	ms=${GOSLAB_RACE_MS:-3000}
 	slow="irq_period_us=100 period_us=400 sweep=4000"
-	spans=16
+	spans=8
 else
 	ms=${GOSLAB_RACE_MS:-4000}
 	slow=
@@ -150,7 +155,9 @@ cpus=$(grep -c ^processor /proc/cpuinfo)
 per_span=$(awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "objs_per_span") c = i; next }
 		$1 == "kmalloc-64" { print $c; exit }' "$dir/caches")
 
-cases=${*:-double_free irq_free shrink release destroy_rcu}
+# The clients that are correct first: on a KASAN kernel each refused double
+# free is also a KASAN report, and the first one turns lockdep off.
+cases=${*:-shrink release destroy_rcu double_free irq_free}
 plan=0
 for c in $cases; do
 	case $c in
@@ -193,14 +200,14 @@ for c in $cases; do
 			continue
 		fi
 		_baseline
+		# shellcheck disable=SC2086
 		_race "$w: ${ms} ms, no clobber, everything freed, cache empty" \
-			test=shrink duration_ms="$ms"
+			test=shrink duration_ms="$ms" $slow
 		_counted "$w: no refusal"
 		_balance "$w: pages, objects and caches as before"
 		;;
 	release)
 		w="span released and reused under a free"
-		_baseline
 		# shellcheck disable=SC2086
 		_race "$w: the interrupt empties the span, a 64 KiB object takes its struct" \
 			test=release duration_ms="$ms" per_span="${per_span:-128}" \
