@@ -254,6 +254,16 @@ static __noipa notrace void noop_kfree(const void *p, size_t size)
 {
 }
 
+/*
+ * Their addresses are taken here too, so that every one keeps its endbr64
+ * as the allocators' exported functions do, whatever the compiler makes
+ * of noop_ops.
+ */
+static const void *const noop_fns[] __used = {
+	noop_create, noop_destroy, noop_alloc, noop_free, noop_alloc_bulk,
+	noop_free_bulk, noop_kmalloc, noop_kfree,
+};
+
 static const struct bench_ops noop_ops = {
 	.create = noop_create,
 	.destroy = noop_destroy,
@@ -1566,7 +1576,9 @@ static void bench_primitives(void)
  * What a pair's parts cost, measured on the allocators themselves through
  * their public calls: the calls that stop early (a kmalloc of 0 bytes, a
  * kfree of NULL), the span or slab lookup with its checks (ksize of a live
- * object), and the pairs in the same harness. bench-guest.sh runs this
+ * object), and the pairs in the same harness (kmalloc with the size read
+ * at run time, as the kmalloc workloads call it, and as a constant, as
+ * most kernel callers write it). bench-guest.sh runs this
  * again after turning the heap profile off (label=profile_rate=0) and the
  * two boots differ by init_on_alloc, so each of those steps is a
  * difference of two counts. Documentation/performance.rst has the budget
@@ -1580,7 +1592,8 @@ enum budget_item {
 	BUDGET_KMALLOC0,	/* kmalloc(0): entry and the size test */
 	BUDGET_KFREE_NULL,	/* kfree(NULL): entry and the NULL test */
 	BUDGET_KSIZE,		/* ksize() of a live 64-byte object */
-	BUDGET_KMALLOC_PAIR,	/* kmalloc(64) + kfree */
+	BUDGET_KMALLOC_PAIR,	/* kmalloc(64) + kfree, the size read at run time */
+	BUDGET_KMALLOC_CONST,	/* the same with the size a constant */
 	BUDGET_CACHE_PAIR,	/* 256-byte cache alloc + free */
 	NR_BUDGET,
 };
@@ -1590,13 +1603,15 @@ static const char *const budget_names[] = {
 	[BUDGET_KFREE_NULL] = "kfree_null",
 	[BUDGET_KSIZE] = "ksize64",
 	[BUDGET_KMALLOC_PAIR] = "kmalloc_pair64",
+	[BUDGET_KMALLOC_CONST] = "kmalloc_const64",
 	[BUDGET_CACHE_PAIR] = "cache_pair256",
 };
 
 static_assert(ARRAY_SIZE(budget_names) == NR_BUDGET);
 
-/* NULL, read at run time: the compiler keeps the call. */
+/* Read at run time: the compiler keeps the calls as they are. */
 static const void *budget_null;
+static size_t budget_size = 64;
 
 #define BUDGET_TIMED(body)						\
 do {									\
@@ -1637,9 +1652,18 @@ static noinline int budget_run(enum budget_item b, int a, void *cache,
 		BUDGET_TIMED(sink += goslab_ksize(live));
 		break;
 	case BUDGET_KMALLOC_PAIR * NR_ALLOC + SLUB:
-		BUDGET_TIMED(p = kmalloc(64, GFP_KERNEL); kfree(p));
+		BUDGET_TIMED(p = kmalloc(READ_ONCE(budget_size), GFP_KERNEL);
+			     kfree(p));
 		break;
 	case BUDGET_KMALLOC_PAIR * NR_ALLOC + GOSLAB:
+		BUDGET_TIMED(p = goslab_kmalloc(READ_ONCE(budget_size), GFP_KERNEL);
+			     goslab_kfree(p));
+		break;
+	/* SLUB's kmalloc() picks the cache of a constant size inline. */
+	case BUDGET_KMALLOC_CONST * NR_ALLOC + SLUB:
+		BUDGET_TIMED(p = kmalloc(64, GFP_KERNEL); kfree(p));
+		break;
+	case BUDGET_KMALLOC_CONST * NR_ALLOC + GOSLAB:
 		BUDGET_TIMED(p = goslab_kmalloc(64, GFP_KERNEL); goslab_kfree(p));
 		break;
 	case BUDGET_CACHE_PAIR * NR_ALLOC + SLUB:
