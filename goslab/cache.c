@@ -329,11 +329,14 @@ int goslab_cache_alloc_bulk(struct goslab_cache *cache, gfp_t gfp, size_t nr,
 fail:
 	goslab_stat(cache, GOSLAB_ALLOC_FAIL);
 	while (i--) {
-		struct goslab_span *s = goslab_span_of(objs[i]);
+		unsigned long flags;
 
-		/* Never seen by the caller: undo without the free hooks. */
+		/* Never seen by the caller: known to kmemleak for the free only. */
 		kmemleak_alloc(objs[i], cache->size, 1, gfp);
-		goslab_cache_free_span(cache, s, objs[i], _RET_IP_);
+		local_irq_save(flags);
+		goslab_cache_free_span(cache, goslab_span_of(objs[i]), objs[i],
+				       _RET_IP_);
+		local_irq_restore(flags);
 	}
 	return 0;
 }
@@ -341,31 +344,35 @@ EXPORT_SYMBOL_GPL(goslab_cache_alloc_bulk);
 
 /* === Free === */
 
-static bool span_holds_objects(struct goslab_span *s)
+/*
+ * The free protocol (Documentation/free-protocol.rst). A free looks its span
+ * up and does everything else with interrupts off, which is also the RCU
+ * read side that keeps the span struct from being reused until it is done
+ * (goslab_span_free()). It checks the slot and marks it free under the span
+ * lock, where every other change from live to free (step back, sweep) is
+ * made too: a double free is refused exactly once, however the frees race.
+ */
+
+static __always_inline bool span_holds_objects(u8 state)
 {
-	switch (READ_ONCE(s->state)) {
-	case GOSLAB_SPAN_CACHED:
-	case GOSLAB_SPAN_PARTIAL:
-	case GOSLAB_SPAN_FULL:
-	case GOSLAB_SPAN_PENDING:
-		return true;
-	default:
-		return false;
-	}
+	return state == GOSLAB_SPAN_CACHED || state == GOSLAB_SPAN_PARTIAL ||
+	       state == GOSLAB_SPAN_FULL || state == GOSLAB_SPAN_PENDING;
 }
 
 /*
- * A free that failed free_prepare()'s checks: find which one, report and
- * count it. Out of line, so that the checks cost the fast path no more
- * than their tests.
+ * A free that failed free_check(): find which check, report and count it.
+ * Out of line, so that the checks cost the fast path no more than their
+ * tests. Called without s->lock: what it reads only names the misuse.
  */
-static noinline int free_refuse(struct goslab_cache *c, struct goslab_span *s,
-				void *obj, unsigned long caller)
+static noinline void free_refuse(struct goslab_cache *c, struct goslab_span *s,
+				 const void *obj, unsigned long caller)
 {
 	enum goslab_bad what = GOSLAB_BAD_DOUBLE_FREE;
 	int idx;
 
-	if (!span_holds_objects(s)) {
+	if (!s) {
+		what = GOSLAB_BAD_NOT_OURS;
+	} else if (!span_holds_objects(READ_ONCE(s->state))) {
 		goslab_kasan_bad_free(obj);
 	} else if (s->cache != c) {
 		what = GOSLAB_BAD_WRONG_CACHE;
@@ -378,13 +385,13 @@ static noinline int free_refuse(struct goslab_cache *c, struct goslab_span *s,
 			goslab_kasan_bad_free(obj);
 	}
 	goslab_refuse_free(c, what, obj, caller);
-	return -1;
 }
 
 /*
  * The per-object work of a free beyond the bookkeeping: KASAN, the red
  * zone, kmemleak, poison or wipe. Out of line: a cache without debug flags
  * on a kernel without KASAN, kmemleak and init_on_free needs none of it.
+ * Under s->lock, so that it runs once per object even if two frees race.
  */
 static noinline void free_hooks(struct goslab_cache *c, void *obj,
 				unsigned long caller)
@@ -407,25 +414,23 @@ static noinline void free_hooks(struct goslab_cache *c, void *obj,
 }
 
 /*
- * The checks and hooks of a free of a small object: refuses, reports and
- * counts a pointer into the middle of an object or past the last one, an
- * object of another cache, an object that is not allocated (double free),
- * or one already in @batch (a bulk free's slots not yet recorded). Returns
- * the slot, or -1 if the free was refused.
+ * The checks of a free of a small object, under s->lock: the span holds
+ * objects of @c, @obj starts a slot, and the slot is live (not free, not
+ * freed already). Then the hooks. Returns the slot, or -1 if the free must
+ * be refused.
  */
-static __always_inline int free_prepare(struct goslab_cache *c,
-					struct goslab_span *s, void *obj,
-					const unsigned long *batch,
-					unsigned long caller)
+static __always_inline int free_check(struct goslab_cache *c,
+				      struct goslab_span *s, void *obj,
+				      unsigned long caller)
 {
 	int idx;
 
-	if (unlikely(!span_holds_objects(s) || s->cache != c))
-		return free_refuse(c, s, obj, caller);
+	lockdep_assert_held(&s->lock);
+	if (unlikely(!span_holds_objects(s->state) || s->cache != c))
+		return -1;
 	idx = goslab_span_obj_index(s, obj);
-	if (unlikely(idx < 0 || !goslab_span_obj_live(s, idx) ||
-		     (batch && test_bit(idx, batch))))
-		return free_refuse(c, s, obj, caller);
+	if (unlikely(idx < 0 || !goslab_span_obj_live(s, idx)))
+		return -1;
 	goslab_stats_free_small(c, s, idx, obj, caller);
 	if (IS_ENABLED(CONFIG_KASAN_GENERIC) ||
 	    IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
@@ -434,54 +439,114 @@ static __always_inline int free_prepare(struct goslab_cache *c,
 	return idx;
 }
 
-/*
- * @count frees of @s are in its free_bits: count them pending, and tell
- * the central if the span may change lists (its first pending free, or
- * maybe its last object).
- */
-static void free_note(struct goslab_cache *c, struct goslab_span *s,
-		      int count)
+/* @count frees of objects of @s on this CPU; interrupts are off. */
+static __always_inline void free_count(struct goslab_cache *c,
+				       struct goslab_span *s, unsigned int count)
 {
-	int n = atomic_add_return(count, &s->pending);
-
-	goslab_stat_add(c, GOSLAB_FREE, count);
+	__this_cpu_add(c->cpu->stat[GOSLAB_FREE], count);
 	if (s->heap->nid != numa_mem_id())
-		goslab_stat_add(c, GOSLAB_FREE_REMOTE, count);
-	/* Pairs with smp_store_mb() in goslab_central_uncache_span(). */
-	if (READ_ONCE(s->state) != GOSLAB_SPAN_CACHED &&
-	    (n == count || n >= READ_ONCE(s->alloc_count)))
-		goslab_central_note_free(s, n);
+		__this_cpu_add(c->cpu->stat[GOSLAB_FREE_REMOTE], count);
+}
+
+/*
+ * After recording frees in free_bits, @pending of them now: must the
+ * central hear of it? A listed span with its first pending free (a full
+ * one must become findable), or one that may have no live object left.
+ * A span some CPU holds is swept by that CPU. Under s->lock.
+ */
+static __always_inline bool free_tell_central(struct goslab_span *s,
+					      unsigned int pending,
+					      unsigned int count)
+{
+	return s->state != GOSLAB_SPAN_CACHED &&
+	       (pending == count || pending >= s->alloc_count);
+}
+
+/*
+ * A free of @obj in span @s, named to cache @c or, for kfree() (@kfree),
+ * to the span's own cache unless that is a stack pool. Interrupts are off.
+ */
+static __always_inline void free_span(struct goslab_cache *c,
+				      struct goslab_span *s, void *obj,
+				      bool kfree, unsigned long caller)
+{
+	unsigned int pending;
+	bool tell;
+	int idx;
+
+	lockdep_assert_irqs_disabled();
+	spin_lock(&s->lock);
+	if (kfree) {
+		/* The span stopped holding objects since it was looked up. */
+		if (unlikely(!span_holds_objects(s->state))) {
+			spin_unlock(&s->lock);
+			goslab_kasan_bad_free(obj);
+			goslab_report(GOSLAB_BAD_DOUBLE_FREE, NULL, obj, caller);
+			return;
+		}
+		c = s->cache;
+		/* A pooled stack block goes back through goslab_stack_free(). */
+		if (unlikely(c->stack)) {
+			spin_unlock(&s->lock);
+			goslab_report(GOSLAB_BAD_WRONG_CACHE, "stack", obj, caller);
+			return;
+		}
+	}
+	idx = free_check(c, s, obj, caller);
+	if (unlikely(idx < 0)) {
+		spin_unlock(&s->lock);
+		free_refuse(c, s, obj, caller);
+		return;
+	}
+	if (goslab_mcache_free_local(c, s, idx)) {
+		spin_unlock(&s->lock);
+		__this_cpu_inc(c->cpu->stat[GOSLAB_FREE]);
+		return;
+	}
+	pending = goslab_span_mark_free(s, idx);
+	tell = free_tell_central(s, pending, 1);
+	spin_unlock(&s->lock);
+	free_count(c, s, 1);
+	if (tell)
+		goslab_central_note_free(s);
 }
 
 /**
  * goslab_cache_free_span() - free an object of a span of small objects
  * @c: the cache the caller says the object belongs to
- * @s: span holding @obj
+ * @s: span holding @obj, from goslab_span_of()
  * @obj: the object
  * @caller: for reports
  *
- * Refuses, reports and counts: a pointer into the middle of an object or
- * past the last one, an object of another cache, an object that is not
- * allocated (double free).
+ * Refuses, reports and counts: a span that holds no small objects (any
+ * more), a pointer into the middle of an object or past the last one, an
+ * object of another cache, an object that is not allocated (double free).
+ * The object this context allocated last, in its own span, goes straight
+ * back (goslab_mcache_free_local()); every other one is marked in the
+ * span's free_bits for its next sweep.
+ *
+ * Context: interrupts off since @s was looked up.
  */
 void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 			    void *obj, unsigned long caller)
 {
-	int idx = free_prepare(c, s, obj, NULL, caller);
+	free_span(c, s, obj, false, caller);
+}
 
-	if (idx < 0)
-		return;
-	/* The object this CPU handed out last: its slot comes straight back. */
-	if (goslab_mcache_free_local(c, s, idx)) {
-		goslab_stat(c, GOSLAB_FREE);
-		return;
-	}
-	if (test_and_set_bit(idx, s->free_bits)) {
-		/* Lost a race with another free of the same object. */
-		goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE, obj, caller);
-		return;
-	}
-	free_note(c, s, 1);
+/**
+ * goslab_kfree_span() - kfree() of an object of a span of small objects
+ * @s: span holding @obj, from goslab_span_of()
+ * @obj: the object
+ * @caller: for reports
+ *
+ * As goslab_cache_free_span() to the span's own cache; a block of a stack
+ * pool is refused as wrong_cache.
+ *
+ * Context: interrupts off since @s was looked up.
+ */
+void goslab_kfree_span(struct goslab_span *s, void *obj, unsigned long caller)
+{
+	free_span(NULL, s, obj, true, caller);
 }
 
 /**
@@ -496,48 +561,64 @@ void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 void goslab_cache_free(struct goslab_cache *cache, void *obj)
 {
 	struct goslab_span *s;
+	unsigned long flags;
 
 	if (unlikely(ZERO_OR_NULL_PTR(obj)))
 		return;
+	local_irq_save(flags);
 	s = goslab_span_of(obj);
-	if (unlikely(!s)) {
-		goslab_refuse_free(cache, GOSLAB_BAD_NOT_OURS, obj, _RET_IP_);
-		return;
-	}
-	goslab_cache_free_span(cache, s, obj, _RET_IP_);
+	if (likely(s))
+		free_span(cache, s, obj, false, _RET_IP_);
+	local_irq_restore(flags);
+	if (unlikely(!s))
+		free_refuse(cache, NULL, obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_free);
 
 /*
- * Record a bulk free's slots of one span (@batch, cleared on return): one
- * atomic OR per bitmap word and one pending update for all of them.
+ * A bulk free's run: @objs[*@i], in span @s, and the objects before it in
+ * the same span (NULL entries skipped), under one take of s->lock. *@i
+ * goes down to the last one freed. Returns how many went straight back to
+ * this context's span @mine.
  */
-static void free_batch_commit(struct goslab_cache *c, struct goslab_span *s,
-			      unsigned long *batch, unsigned long caller)
+static unsigned int free_run(struct goslab_cache *c, struct goslab_span *s,
+			     struct goslab_span *mine, void **objs, size_t *i,
+			     unsigned long caller)
 {
-	unsigned int w, i, count = 0;
-	unsigned long old, lost;
+	unsigned int local = 0, count = 0;
+	bool tell;
+	int idx;
 
-	for (w = 0; w < BITS_TO_LONGS(s->nelems); w++) {
-		if (!batch[w])
-			continue;
-		old = READ_ONCE(s->free_bits[w]);
-		while (!try_cmpxchg(&s->free_bits[w], &old, old | batch[w]))
-			;
-		count += hweight_long(batch[w] & ~old);
-		/* Lost a race with other frees of the same objects. */
-		lost = batch[w] & old;
-		for_each_set_bit(i, &lost, BITS_PER_LONG)
-			goslab_refuse_free(c, GOSLAB_BAD_DOUBLE_FREE,
-					   goslab_span_obj(s, w * BITS_PER_LONG + i),
-					   caller);
-		batch[w] = 0;
+	spin_lock(&s->lock);
+	for (;;) {
+		idx = free_check(c, s, objs[*i], caller);
+		if (idx < 0) {
+			/* Reported without the lock, as a single free is. */
+			spin_unlock(&s->lock);
+			free_refuse(c, s, objs[*i], caller);
+			spin_lock(&s->lock);
+		} else if (s == mine && goslab_span_unalloc(s, idx)) {
+			local++;
+		} else {
+			goslab_span_mark_free(s, idx);
+			count++;
+		}
+		while (*i && ZERO_OR_NULL_PTR(objs[*i - 1]))
+			--*i;
+		if (!*i || goslab_span_of(objs[*i - 1]) != s)
+			break;
+		--*i;
 	}
+	tell = count && free_tell_central(s, s->pending, count);
+	spin_unlock(&s->lock);
 	if (count)
-		free_note(c, s, count);
+		free_count(c, s, count);
+	if (tell)
+		goslab_central_note_free(s);
+	return local;
 }
 
-/* This CPU's span a bulk free may step back in, if any; preemption off. */
+/* This CPU's span a bulk free may step back in, if any; interrupts off. */
 static struct goslab_span *bulk_own_span(struct goslab_cache *cache)
 {
 	return cache && goslab_reuse_last() ? *goslab_mcache_slot(cache) : NULL;
@@ -550,63 +631,35 @@ static struct goslab_span *bulk_own_span(struct goslab_cache *cache)
  * @objs: the objects; NULL entries are skipped
  *
  * Each object is checked as by goslab_cache_free(). Runs of objects of one
- * span are recorded together: one atomic operation per 64 slots and one
- * per span, not two per object. Frees from the last object to the first:
- * objects allocated in a row (as goslab_cache_alloc_bulk() hands them out)
- * go back newest first, so those of this CPU's current span return to it
- * without any atomic operation (goslab_span_unalloc()). Preemption is off
- * within each run.
+ * span are freed under one take of the span lock. Frees from the last
+ * object to the first: objects allocated in a row (as
+ * goslab_cache_alloc_bulk() hands them out) go back newest first, so those
+ * of this CPU's current span return to it at once
+ * (goslab_mcache_free_local()). Interrupts are off throughout.
  */
 void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 {
-	unsigned long batch_bits[GOSLAB_SPAN_WORDS];
-	struct goslab_span *s, *run = NULL, *mine;
-	unsigned long *batch = NULL;
+	struct goslab_span *s, *mine;
 	unsigned int local = 0;
+	unsigned long flags;
 	size_t i = nr;
-	int idx;
 
 	if (!nr)
 		return;
-	preempt_disable();
+	local_irq_save(flags);
 	mine = bulk_own_span(cache);
 	while (i--) {
 		if (ZERO_OR_NULL_PTR(objs[i]))
 			continue;
 		s = goslab_span_of(objs[i]);
-		if (s != run) {
-			if (run && batch) {
-				preempt_enable();
-				free_batch_commit(cache, run, batch, _RET_IP_);
-				preempt_disable();
-				mine = bulk_own_span(cache);
-			}
-			run = s;
-		}
-		if (!s) {
-			goslab_refuse_free(cache, GOSLAB_BAD_NOT_OURS, objs[i],
-					   _RET_IP_);
-			continue;
-		}
-		idx = free_prepare(cache, s, objs[i], batch, _RET_IP_);
-		if (idx < 0)
-			continue;
-		if (s == mine && goslab_span_unalloc(s, idx)) {
-			local++;
-			continue;
-		}
-		/* Cleared only once needed: most small bulk frees step back. */
-		if (!batch) {
-			batch = batch_bits;
-			bitmap_zero(batch, GOSLAB_MAX_OBJS_PER_SPAN);
-		}
-		__set_bit(idx, batch);
+		if (s)
+			local += free_run(cache, s, mine, objs, &i, _RET_IP_);
+		else
+			free_refuse(cache, NULL, objs[i], _RET_IP_);
 	}
-	preempt_enable();
 	if (local)
-		goslab_stat_add(cache, GOSLAB_FREE, local);
-	if (run && batch)
-		free_batch_commit(cache, run, batch, _RET_IP_);
+		__this_cpu_add(cache->cpu->stat[GOSLAB_FREE], local);
+	local_irq_restore(flags);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_free_bulk);
 
@@ -900,11 +953,24 @@ int goslab_cache_shrink(struct goslab_cache *cache)
 }
 EXPORT_SYMBOL_GPL(goslab_cache_shrink);
 
+/* Objects live in the spans of a central's list; central->lock. */
+static unsigned long lists_live(struct list_head *list)
+{
+	struct goslab_span *s;
+	unsigned long live = 0;
+
+	list_for_each_entry(s, list, list) {
+		spin_lock(&s->lock);
+		live += goslab_span_live_count(s);
+		spin_unlock(&s->lock);
+	}
+	return live;
+}
+
 /* Objects still allocated; spans must be drained and swept. */
 static unsigned long cache_live(struct goslab_cache *c)
 {
 	unsigned long live = 0, flags;
-	struct goslab_span *s;
 	int nid;
 
 	for_each_node(nid) {
@@ -913,12 +979,8 @@ static unsigned long cache_live(struct goslab_cache *c)
 		if (!cen)
 			continue;
 		spin_lock_irqsave(&cen->lock, flags);
-		list_for_each_entry(s, &cen->partial, list)
-			live += goslab_span_live_count(s);
-		list_for_each_entry(s, &cen->full, list)
-			live += goslab_span_live_count(s);
-		list_for_each_entry(s, &cen->pending, list)
-			live += goslab_span_live_count(s);
+		live += lists_live(&cen->partial) + lists_live(&cen->full) +
+			lists_live(&cen->pending);
 		spin_unlock_irqrestore(&cen->lock, flags);
 	}
 	return live;
@@ -941,8 +1003,11 @@ void goslab_cache_destroy(struct goslab_cache *cache)
 	if (!cache)
 		return;
 	might_sleep();
-	if (cache->flags & SLAB_TYPESAFE_BY_RCU)
-		rcu_barrier();
+	/*
+	 * Objects queued by goslab_kfree_rcu() are still allocated until their
+	 * callbacks run: wait for them, as kmem_cache_destroy() does.
+	 */
+	rcu_barrier();
 	cpus_read_lock();
 	mutex_lock(&goslab_caches_mutex);
 	if (cache_flush(cache)) {
@@ -1004,6 +1069,6 @@ void goslab_caches_exit(void)
 	cpus_read_unlock();
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef GOSLAB_KUNIT
 #include "tests/misuse-kunit.h"
 #endif

@@ -34,6 +34,19 @@
 #undef pr_fmt
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+/*
+ * A test build (make GOSLAB_KUNIT=1) carries the internal KUnit suites
+ * (goslab/tests/) and the knobs only they use; the default module does not.
+ */
+#ifdef GOSLAB_KUNIT
+#if !IS_ENABLED(CONFIG_KUNIT)
+#error "GOSLAB_KUNIT=1 needs a kernel built with CONFIG_KUNIT"
+#endif
+#define GOSLAB_TEST_BUILD	1
+#else
+#define GOSLAB_TEST_BUILD	0
+#endif
+
 /* === Page heap geometry === */
 
 #if KERNEL_VERSION(6, 4, 0) > LINUX_VERSION_CODE
@@ -207,12 +220,16 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 			    unsigned long *pfnp);
 void goslab_chunk_free_pages(struct goslab_chunk *c, unsigned long pfn,
 			     unsigned int npages);
+#if GOSLAB_TEST_BUILD
 int goslab_heap_free_pages(struct goslab_heap *h, unsigned long pfn,
 			   unsigned int npages);
+#endif
 unsigned long goslab_heap_release_free(struct goslab_heap *h,
 				       unsigned long max_pages, bool idle_only);
 void goslab_heap_flush_pcache(struct goslab_heap *h, int cpu);
+#if GOSLAB_TEST_BUILD
 bool goslab_heap_check(struct goslab_heap *h);
+#endif
 
 int goslab_heaps_init(void);
 void goslab_heaps_exit(void);
@@ -305,7 +322,7 @@ struct goslab_span *goslab_central_cache_span(struct goslab_central *c, gfp_t gf
 void goslab_central_uncache_span(struct goslab_central *c,
 				 struct goslab_span *s);
 void *goslab_central_alloc(struct goslab_central *c, gfp_t gfp);
-void goslab_central_note_free(struct goslab_span *s, int npending);
+void goslab_central_note_free(struct goslab_span *s);
 unsigned long goslab_central_shrink(struct goslab_central *c);
 void goslab_central_init(struct goslab_central *c, struct goslab_cache *cache,
 			 struct goslab_heap *h);
@@ -436,6 +453,7 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 				size_t req, unsigned long caller);
 void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 			    void *obj, unsigned long caller);
+void goslab_kfree_span(struct goslab_span *s, void *obj, unsigned long caller);
 void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s);
 int goslab_mcache_init(void);
 void goslab_mcache_exit(void);
@@ -487,31 +505,36 @@ static __always_inline void *goslab_mcache_alloc_fast(struct goslab_cache *c)
 	return obj;
 }
 
+#if GOSLAB_TEST_BUILD
 extern bool goslab_kasan_reuse_last;
+#define goslab_test_reuse_last()	READ_ONCE(goslab_kasan_reuse_last)
+#else
+#define goslab_test_reuse_last()	false
+#endif
 
 /*
  * Under KASAN a freed object waits for its span's next sweep, as SLUB's
  * quarantine delays reuse, so that KASAN also catches a use after free of
- * the object freed last; goslab_kasan_reuse_last turns the step back on
- * there (the KUnit cases that test it).
+ * the object freed last; in a test build, goslab_kasan_reuse_last turns the
+ * step back on there (the KUnit cases that test it).
  */
 static __always_inline bool goslab_reuse_last(void)
 {
-	return !IS_ENABLED(CONFIG_KASAN_GENERIC) ||
-	       READ_ONCE(goslab_kasan_reuse_last);
+	return !IS_ENABLED(CONFIG_KASAN_GENERIC) || goslab_test_reuse_last();
 }
 
 /**
  * goslab_mcache_free_local() - give back the slot this context took last
  * @c: cache
- * @s: the object's span
- * @idx: the object's slot, live
+ * @s: the object's span; the caller holds s->lock, interrupts off
+ * @idx: the object's slot, checked live under s->lock
  *
  * If @s is this context's span and @idx is the slot just below its
  * freeindex (the one it handed out last, as a rule), steps freeindex back
  * over it (goslab_span_unalloc()): the next allocation returns it again,
- * with no atomic operation and no sweep. Not under KASAN (see
- * goslab_reuse_last()).
+ * with no sweep. Only this context moves freeindex forward, and it is
+ * running this, so no allocation races with it; frees and sweeps wait for
+ * s->lock. Not under KASAN (see goslab_reuse_last()).
  *
  * Return: true if the slot is free again; false if the caller must free
  * it through free_bits.
@@ -520,15 +543,8 @@ static __always_inline bool goslab_mcache_free_local(struct goslab_cache *c,
 						     struct goslab_span *s,
 						     unsigned int idx)
 {
-	bool done = false;
-
-	if (!goslab_reuse_last())
-		return false;
-	preempt_disable();
-	if (*goslab_mcache_slot(c) == s)
-		done = goslab_span_unalloc(s, idx);
-	preempt_enable();
-	return done;
+	return goslab_reuse_last() && *goslab_mcache_slot(c) == s &&
+	       goslab_span_unalloc(s, idx);
 }
 
 void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t req,
@@ -563,8 +579,7 @@ int goslab_kmalloc_init(void);
 void goslab_kmalloc_exit(void);
 void *goslab_large_alloc(size_t size, gfp_t gfp, int node,
 			 unsigned long caller);
-void goslab_large_free(struct goslab_span *s, const void *p,
-		       unsigned long caller);
+void goslab_large_free(struct goslab_span *s, unsigned long caller);
 
 int goslab_stack_init(void);
 void goslab_stack_exit(void);

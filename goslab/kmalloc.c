@@ -72,25 +72,12 @@ void *goslab_large_alloc(size_t size, gfp_t gfp, int node,
 
 /**
  * goslab_large_free() - free a large object
- * @s: its span
- * @p: pointer passed to the free
+ * @s: its span, which this free has won (state LARGE to FREE)
  * @caller: for reports
  */
-void goslab_large_free(struct goslab_span *s, const void *p,
-		       unsigned long caller)
+void goslab_large_free(struct goslab_span *s, unsigned long caller)
 {
-	if (p != s->base) {
-		goslab_report(GOSLAB_BAD_INTERIOR, NULL, p, caller);
-		return;
-	}
-	/* Only one free may win the span. */
-	if (cmpxchg(&s->state, GOSLAB_SPAN_LARGE, GOSLAB_SPAN_FREE) !=
-	    GOSLAB_SPAN_LARGE) {
-		goslab_kasan_bad_free(p);
-		goslab_report(GOSLAB_BAD_DOUBLE_FREE, NULL, p, caller);
-		return;
-	}
-	goslab_stats_free(p, s->elemsize, "large", caller);
+	goslab_stats_free(s->base, s->elemsize, "large", caller);
 	goslab_obj_free_hook(s->base, s->elemsize, want_init_on_free());
 	atomic_long_dec(&s->heap->large);
 	goslab_span_free(s);
@@ -181,36 +168,58 @@ static struct goslab_span *span_for_free(const void *p, unsigned long caller)
 	return s;
 }
 
+/*
+ * Interrupts are off from the span lookup until the free has taken what it
+ * frees: goslab's RCU read side, so that the span struct is not reused
+ * meanwhile (goslab_span_free()). A large object's free wins its span with
+ * one cmpxchg; its hooks and pages run after, with interrupts on.
+ */
 static void kfree_caller(const void *p, unsigned long caller)
 {
+	enum goslab_bad what = GOSLAB_NR_BAD;
+	const char *name = NULL;
 	struct goslab_span *s;
+	unsigned long flags;
+	u8 state;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	s = span_for_free(p, caller);
-	if (!s)
-		return;
-	switch (READ_ONCE(s->state)) {
+	local_irq_save(flags);
+	s = goslab_span_of(p);
+	state = s ? READ_ONCE(s->state) : GOSLAB_SPAN_FREE;
+	switch (state) {
+	case GOSLAB_SPAN_CACHED:
+	case GOSLAB_SPAN_PARTIAL:
+	case GOSLAB_SPAN_FULL:
+	case GOSLAB_SPAN_PENDING:
+		/* Checked again under the span lock. */
+		goslab_kfree_span(s, (void *)p, caller);
+		break;
 	case GOSLAB_SPAN_LARGE:
-		goslab_large_free(s, p, caller);
+		if (p != s->base)
+			what = GOSLAB_BAD_INTERIOR;
+		/* Only one free may win the span. */
+		else if (cmpxchg(&s->state, GOSLAB_SPAN_LARGE,
+				 GOSLAB_SPAN_FREE) != GOSLAB_SPAN_LARGE)
+			what = GOSLAB_BAD_DOUBLE_FREE;
 		break;
 	case GOSLAB_SPAN_STACK:
 	case GOSLAB_SPAN_STACK_FREE:
-		goslab_report(GOSLAB_BAD_WRONG_CACHE, "stack", p, caller);
-		break;
-	case GOSLAB_SPAN_FREE:
-		goslab_kasan_bad_free(p);
-		goslab_report(GOSLAB_BAD_DOUBLE_FREE, NULL, p, caller);
+		what = GOSLAB_BAD_WRONG_CACHE;
+		name = "stack";
 		break;
 	default:
-		/* A pooled stack block goes back through goslab_stack_free(). */
-		if (s->cache && s->cache->stack) {
-			goslab_report(GOSLAB_BAD_WRONG_CACHE, "stack", p, caller);
-			break;
-		}
-		goslab_cache_free_span(s->cache, s, (void *)p, caller);
+		what = s ? GOSLAB_BAD_DOUBLE_FREE : GOSLAB_BAD_NOT_OURS;
 		break;
 	}
+	local_irq_restore(flags);
+	if (state == GOSLAB_SPAN_LARGE && what == GOSLAB_NR_BAD)
+		goslab_large_free(s, caller);
+	if (what == GOSLAB_NR_BAD)
+		return;
+	if (what == GOSLAB_BAD_DOUBLE_FREE)
+		goslab_kasan_bad_free(p);
+	goslab_report(what, name, p, caller);
 }
 
 /**
@@ -231,40 +240,51 @@ EXPORT_SYMBOL_GPL(goslab_kfree);
  */
 static size_t ksize_caller(const void *p, unsigned long caller)
 {
+	enum goslab_bad what = GOSLAB_NR_BAD;
+	const char *name = NULL;
 	struct goslab_span *s;
+	unsigned long flags;
+	size_t size = 0;
 	int idx;
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
-	s = span_for_free(p, caller);
-	if (!s)
-		return 0;
-	switch (READ_ONCE(s->state)) {
+	/* As for a free: the span struct stays what it is meanwhile. */
+	local_irq_save(flags);
+	s = goslab_span_of(p);
+	switch (s ? READ_ONCE(s->state) : GOSLAB_SPAN_FREE) {
 	case GOSLAB_SPAN_LARGE:
-		if (p != s->base)
-			return 0;
-		goslab_kasan_unpoison(p, s->elemsize);
-		return s->elemsize;
+		if (p == s->base)
+			size = s->elemsize;
+		break;
 	case GOSLAB_SPAN_CACHED:
 	case GOSLAB_SPAN_PARTIAL:
 	case GOSLAB_SPAN_FULL:
 	case GOSLAB_SPAN_PENDING:
 		idx = goslab_span_obj_index(s, p);
 		if (idx < 0) {
-			goslab_report(GOSLAB_BAD_INTERIOR, s->cache->name, p,
-				      caller);
-			return 0;
+			what = GOSLAB_BAD_INTERIOR;
+			name = s->cache->name;
+			break;
 		}
-		if (!goslab_span_obj_live(s, idx)) {
+		/* Liveness is what frees decide, under the span lock. */
+		spin_lock(&s->lock);
+		if (goslab_span_obj_live(s, idx))
+			size = s->cache->size;
+		spin_unlock(&s->lock);
+		if (!size)
 			goslab_kasan_bad_free(p);
-			return 0;
-		}
-		goslab_kasan_unpoison(p, s->cache->size);
-		return s->cache->size;
+		break;
 	default:
-		goslab_report(GOSLAB_BAD_NOT_OURS, NULL, p, caller);
-		return 0;
+		what = GOSLAB_BAD_NOT_OURS;
+		break;
 	}
+	local_irq_restore(flags);
+	if (what != GOSLAB_NR_BAD)
+		goslab_report(what, name, p, caller);
+	else if (size)
+		goslab_kasan_unpoison(p, size);
+	return size;
 }
 
 /**

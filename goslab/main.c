@@ -9,6 +9,8 @@
  *   cpus_read_lock()		CPU hotplug (cache destruction, module exit)
  *     goslab_caches_mutex	cache list (process context only)
  *       central->lock		a cache's span lists on one node
+ *         span->lock		a span's free bits, pending frees, sweeps
+ *				and state (also alone, in every free)
  *         heap pcache->lock	a CPU's cached pages of one heap
  *           heap->lock		a heap's chunks, bitmaps and summaries
  *             fixalloc->lock	metadata free lists
@@ -18,10 +20,14 @@
  * hardirq) touches only its own span, with preemption off, and other CPUs
  * drain it through a work item on that CPU (mcache.c). A span is owned by
  * the CPU context caching it, or by whoever holds the central lock of the
- * list it is on: only the owner changes its
- * freeindex, allocCache, allocBits and alloc_count. Frees from any CPU
- * set bits in free_bits with atomic bit operations and take no lock,
- * except the central lock on a span's list changes (see mcentral.c).
+ * list it is on: only the owner hands slots out (freeindex forward,
+ * allocCache, alloc_count), without a lock. Every free, from any CPU or
+ * context, checks and marks its slot under the span's own lock (s->lock,
+ * interrupts off), which every sweep and every span state change also
+ * takes, inside central->lock where both are held; the hooks a free runs
+ * under s->lock take kmemleak's and the profile's locks inside it. See
+ * Documentation/free-protocol.rst.
+ *
  * Nothing sleeps under any of these locks; a heap grow that may sleep runs
  * with no lock held.
  */

@@ -20,18 +20,23 @@
  * in the middle of the fast path then. The mcache of a CPU that is gone is
  * drained by the hotplug callback, when nothing runs on that CPU.
  *
- * The fast paths are inline in internal.h. A free of the object the context
+ * The fast paths are inline in internal.h. Allocation takes slots without
+ * any lock: that only ever makes free slots live. Frees check and mark
+ * slots under the span's lock (Documentation/free-protocol.rst), which the
+ * context's own sweep takes too. A free of the object the context
  * allocated last, while its span is still the context's, gives the slot
- * straight back (goslab_mcache_free_local()):
- * freeindex steps back by one, as SLUB's per-CPU freelist reuses the last
- * freed object first. Every other free goes through the span's free_bits.
+ * straight back under that lock (goslab_mcache_free_local()): freeindex
+ * steps back by one, as SLUB's per-CPU freelist reuses the last freed
+ * object first. Every other free goes through the span's free_bits.
  */
 #include "internal.h"
 
 static struct workqueue_struct *mcache_wq;
 
+#if GOSLAB_TEST_BUILD
 /* See goslab_reuse_last(); only KASAN kernels read it. */
 bool goslab_kasan_reuse_last;
+#endif
 
 /*
  * The context's span is used up from freeindex on: sweep it in place if
@@ -42,15 +47,22 @@ static int mcache_next_slot(struct goslab_cache *cache,
 			    struct goslab_span **slot)
 {
 	struct goslab_span *s = *slot;
+	unsigned long flags;
 	unsigned int idx;
+	bool swept;
 
 	if (!s)
 		return -1;
 	idx = goslab_span_next_free(s);
 	if (idx < s->nelems)
 		return idx;
-	if (atomic_read(&s->pending) > 0) {
+	/* Frees take s->lock with interrupts off, from any context. */
+	spin_lock_irqsave(&s->lock, flags);
+	swept = s->pending;
+	if (swept)
 		goslab_span_sweep(s);
+	spin_unlock_irqrestore(&s->lock, flags);
+	if (swept) {
 		goslab_stat(cache, GOSLAB_SWEEP);
 		idx = goslab_span_next_free(s);
 		if (idx < s->nelems)
@@ -275,6 +287,6 @@ void goslab_mcache_exit(void)
 	destroy_workqueue(mcache_wq);
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef GOSLAB_KUNIT
 #include "tests/mcache-kunit.h"
 #endif

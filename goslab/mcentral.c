@@ -13,6 +13,11 @@
  * unless the central has fewer partial spans than the cache's min_partial:
  * then it stays on the partial list for the next refill, as SLUB keeps
  * min_partial empty slabs per node, until a shrink releases it.
+ *
+ * Locks: c->lock, then the span's own lock (s->lock) inside it for every
+ * sweep, every state change and every read of a span's pending frees, so
+ * that frees, which take only s->lock, see each span before or after such a
+ * step (Documentation/free-protocol.rst).
  */
 #include "internal.h"
 
@@ -26,27 +31,60 @@ static void span_count(struct goslab_central *c, struct goslab_span *s,
 		c->npartial += d;
 }
 
+static struct list_head *span_list(struct goslab_central *c,
+				   enum goslab_span_state state)
+{
+	switch (state) {
+	case GOSLAB_SPAN_PARTIAL:
+		return &c->partial;
+	case GOSLAB_SPAN_FULL:
+		return &c->full;
+	default:
+		return &c->pending;
+	}
+}
+
+/* Move a listed span to the list of @state. */
 static void span_set_list(struct goslab_central *c, struct goslab_span *s,
 			  enum goslab_span_state state)
 {
-	struct list_head *head;
-
 	lockdep_assert_held(&c->lock);
+	lockdep_assert_held(&s->lock);
 	span_count(c, s, -1);
-	switch (state) {
-	case GOSLAB_SPAN_PARTIAL:
-		head = &c->partial;
-		break;
-	case GOSLAB_SPAN_FULL:
-		head = &c->full;
-		break;
-	default:
-		head = &c->pending;
-		break;
-	}
 	WRITE_ONCE(s->state, state);
 	span_count(c, s, 1);
-	list_move_tail(&s->list, head);
+	list_move_tail(&s->list, span_list(c, state));
+}
+
+/* Put a span on no list (cached or new) on the list of @state. */
+static void span_list_add(struct goslab_central *c, struct goslab_span *s,
+			  enum goslab_span_state state)
+{
+	lockdep_assert_held(&c->lock);
+	lockdep_assert_held(&s->lock);
+	WRITE_ONCE(s->state, state);
+	span_count(c, s, 1);
+	list_add_tail(&s->list, span_list(c, state));
+}
+
+/* Take a listed span off its list, into @state (CACHED or FREE). */
+static void span_unlist(struct goslab_central *c, struct goslab_span *s,
+			enum goslab_span_state state)
+{
+	lockdep_assert_held(&c->lock);
+	lockdep_assert_held(&s->lock);
+	span_count(c, s, -1);
+	list_del_init(&s->list);
+	WRITE_ONCE(s->state, state);
+}
+
+/* The list a span with no CPU belongs on, by its counts. */
+static enum goslab_span_state span_listed_state(struct goslab_span *s)
+{
+	lockdep_assert_held(&s->lock);
+	if (s->alloc_count < s->nelems)
+		return GOSLAB_SPAN_PARTIAL;
+	return s->pending ? GOSLAB_SPAN_PENDING : GOSLAB_SPAN_FULL;
 }
 
 /* Until its pages are used again, every access is a use after free. */
@@ -64,7 +102,11 @@ static void span_release_rcu(struct rcu_head *head)
 	goslab_span_free(s);
 }
 
-/* Give an empty span back to the heap. Called without c->lock. */
+/*
+ * Give an empty span back to the heap. Called without c->lock, once the
+ * span is FREE: a late free of one of its objects sees that under s->lock
+ * and is refused.
+ */
 static void span_release(struct goslab_central *c, struct goslab_span *s)
 {
 	goslab_stat(c->cache, GOSLAB_SPAN_RELEASE);
@@ -78,62 +120,78 @@ static void span_release(struct goslab_central *c, struct goslab_span *s)
 	}
 }
 
+/* Sweep @s under s->lock, counted. */
+static void span_sweep(struct goslab_central *c, struct goslab_span *s)
+{
+	lockdep_assert_held(&s->lock);
+	goslab_span_sweep(s);
+	goslab_stat(c->cache, GOSLAB_SWEEP);
+}
+
 /*
- * Sweep a span on a list and, if it is empty, take it off, unless @keep
- * and the central is short of partial spans. Returns true if the caller
- * must release it.
+ * Sweep a listed span and, if it is empty, take it off (state FREE), unless
+ * @keep and the central is short of partial spans. Returns true if the
+ * caller must release it.
  */
 static bool span_sweep_listed(struct goslab_central *c, struct goslab_span *s,
 			      bool keep)
 {
 	unsigned long others;
+	bool release = false;
 
 	lockdep_assert_held(&c->lock);
-	if (atomic_read(&s->pending) <= 0 && s->alloc_count)
-		return false;
-	goslab_span_sweep(s);
-	goslab_stat(c->cache, GOSLAB_SWEEP);
+	spin_lock(&s->lock);
+	if (!s->pending && s->alloc_count)
+		goto out;
+	span_sweep(c, s);
 	/* The central's other partial spans: is it short of them? */
 	others = c->npartial - (s->state == GOSLAB_SPAN_PARTIAL ? 1 : 0);
 	if (!s->alloc_count && !(keep && others < c->cache->min_partial)) {
-		span_count(c, s, -1);
-		list_del_init(&s->list);
-		WRITE_ONCE(s->state, GOSLAB_SPAN_FREE);
+		span_unlist(c, s, GOSLAB_SPAN_FREE);
 		c->nspans--;
-		return true;
+		release = true;
+	} else {
+		span_set_list(c, s, span_listed_state(s));
 	}
-	span_set_list(c, s, s->alloc_count < s->nelems ?
-		      GOSLAB_SPAN_PARTIAL : GOSLAB_SPAN_FULL);
-	return false;
+out:
+	spin_unlock(&s->lock);
+	return release;
 }
 
-/* A listed span with a free slot, swept; or NULL. */
+/*
+ * A listed span with a free slot, swept; or NULL. A free may come in once
+ * s->lock is dropped: it only adds free slots.
+ */
 static struct goslab_span *central_find(struct goslab_central *c)
 {
 	struct goslab_span *s;
+	bool found;
 
 	lockdep_assert_held(&c->lock);
 	s = list_first_entry_or_null(&c->partial, struct goslab_span, list);
 	if (s) {
-		if (atomic_read(&s->pending) > 0) {
-			goslab_span_sweep(s);
-			goslab_stat(c->cache, GOSLAB_SWEEP);
-		}
+		spin_lock(&s->lock);
+		if (s->pending)
+			span_sweep(c, s);
+		spin_unlock(&s->lock);
 		return s;
 	}
 	while ((s = list_first_entry_or_null(&c->pending, struct goslab_span,
 					     list))) {
-		goslab_span_sweep(s);
-		goslab_stat(c->cache, GOSLAB_SWEEP);
-		if (s->alloc_count < s->nelems)
-			return s;
+		spin_lock(&s->lock);
+		span_sweep(c, s);
+		found = s->alloc_count < s->nelems;
 		/* Nothing was really freed: it is full after all. */
-		span_set_list(c, s, GOSLAB_SPAN_FULL);
+		if (!found)
+			span_set_list(c, s, GOSLAB_SPAN_FULL);
+		spin_unlock(&s->lock);
+		if (found)
+			return s;
 	}
 	return NULL;
 }
 
-/* A new span from the heap, ready for objects, on no list. */
+/* A new span from the heap, ready for objects, on no list, state FREE. */
 static struct goslab_span *central_grow(struct goslab_central *c, gfp_t gfp)
 {
 	struct goslab_cache *cache = c->cache;
@@ -171,16 +229,19 @@ struct goslab_span *goslab_central_cache_span(struct goslab_central *c, gfp_t gf
 	spin_lock_irqsave(&c->lock, flags);
 	s = central_find(c);
 	if (s) {
-		span_count(c, s, -1);
-		list_del_init(&s->list);
-		WRITE_ONCE(s->state, GOSLAB_SPAN_CACHED);
+		spin_lock(&s->lock);
+		span_unlist(c, s, GOSLAB_SPAN_CACHED);
+		spin_unlock(&s->lock);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (s)
 		return s;
 	s = central_grow(c, gfp);
-	if (s)
+	if (s) {
+		spin_lock_irqsave(&s->lock, flags);
 		WRITE_ONCE(s->state, GOSLAB_SPAN_CACHED);
+		spin_unlock_irqrestore(&s->lock, flags);
+	}
 	return s;
 }
 
@@ -192,27 +253,18 @@ struct goslab_span *goslab_central_cache_span(struct goslab_central *c, gfp_t gf
 void goslab_central_uncache_span(struct goslab_central *c,
 				 struct goslab_span *s)
 {
-	enum goslab_span_state state;
 	unsigned long flags;
 	bool release;
 
 	spin_lock_irqsave(&c->lock, flags);
 	/*
-	 * Leave CACHED before reading @pending: a free either sees the new
-	 * state and takes c->lock (after us), or its increment is seen here.
-	 * Pairs with atomic_inc_return() then READ_ONCE(state) in the free.
+	 * Under s->lock: a free either saw CACHED, left the span to its CPU
+	 * and counted its pending free before this, or waits and sees the
+	 * span listed and tells the central.
 	 */
-	smp_store_mb(s->state, GOSLAB_SPAN_PENDING);
-	INIT_LIST_HEAD(&s->list);
-	if (s->alloc_count < s->nelems)
-		state = GOSLAB_SPAN_PARTIAL;
-	else if (atomic_read(&s->pending) > 0)
-		state = GOSLAB_SPAN_PENDING;
-	else
-		state = GOSLAB_SPAN_FULL;
-	s->state = GOSLAB_SPAN_PENDING;
-	list_add_tail(&s->list, &c->pending);
-	span_set_list(c, s, state);
+	spin_lock(&s->lock);
+	span_list_add(c, s, span_listed_state(s));
+	spin_unlock(&s->lock);
 	release = span_sweep_listed(c, s, true);
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (release)
@@ -238,62 +290,63 @@ void *goslab_central_alloc(struct goslab_central *c, gfp_t gfp)
 again:
 	spin_lock_irqsave(&c->lock, flags);
 	s = central_find(c);
-	if (!s && fresh) {
-		s = fresh;
-		fresh = NULL;
-		s->state = GOSLAB_SPAN_PENDING;
-		list_add_tail(&s->list, &c->pending);
-		span_set_list(c, s, GOSLAB_SPAN_PARTIAL);
-	}
-	if (!s) {
+	if (!s && !fresh) {
 		spin_unlock_irqrestore(&c->lock, flags);
 		fresh = central_grow(c, gfp);
 		if (!fresh)
 			return NULL;
 		goto again;
 	}
+	if (fresh) {
+		/* Listed either way: the one allocated from, or a spare. */
+		spin_lock(&fresh->lock);
+		span_list_add(c, fresh, GOSLAB_SPAN_PARTIAL);
+		spin_unlock(&fresh->lock);
+		if (!s)
+			s = fresh;
+	}
+	spin_lock(&s->lock);
 	idx = goslab_span_next_free(s);
 	if (s->alloc_count >= s->nelems)
-		span_set_list(c, s, atomic_read(&s->pending) > 0 ?
-			      GOSLAB_SPAN_PENDING : GOSLAB_SPAN_FULL);
-	if (fresh) {
-		/* Someone else's frees beat our grow: keep the span listed. */
-		fresh->state = GOSLAB_SPAN_PENDING;
-		list_add_tail(&fresh->list, &c->pending);
-		span_set_list(c, fresh, GOSLAB_SPAN_PARTIAL);
-	}
+		span_set_list(c, s, span_listed_state(s));
+	spin_unlock(&s->lock);
 	spin_unlock_irqrestore(&c->lock, flags);
 	return goslab_span_obj(s, idx);
 }
 
 /**
  * goslab_central_note_free() - a free that may change a span's list
- * @s: span of small objects
- * @npending: the span's pending count after this free
+ * @s: span of small objects; perhaps released since the free dropped
+ *	s->lock, but not reused: the caller has had interrupts off since it
+ *	looked the span up (the RCU grace period of goslab_span_free())
  *
  * A full span with its first pending free moves to the pending list; a
  * span whose every object is now free goes back to the heap, or stays as
- * one of the central's min_partial spans.
+ * one of the central's min_partial spans. A span that went to a CPU or
+ * back to the heap meanwhile is left alone.
  */
-void goslab_central_note_free(struct goslab_span *s, int npending)
+void goslab_central_note_free(struct goslab_span *s)
 {
 	struct goslab_central *c = s->central;
+	bool release = false, empty = false;
 	unsigned long flags;
-	bool release = false;
 
 	spin_lock_irqsave(&c->lock, flags);
+	spin_lock(&s->lock);
 	switch (s->state) {
 	case GOSLAB_SPAN_FULL:
 		span_set_list(c, s, GOSLAB_SPAN_PENDING);
 		fallthrough;
 	case GOSLAB_SPAN_PARTIAL:
 	case GOSLAB_SPAN_PENDING:
-		if (atomic_read(&s->pending) >= s->alloc_count)
-			release = span_sweep_listed(c, s, true);
+		empty = s->pending >= s->alloc_count;
 		break;
 	default:
 		break;
 	}
+	spin_unlock(&s->lock);
+	if (empty)
+		release = span_sweep_listed(c, s, true);
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (release)
 		span_release(c, s);
@@ -343,6 +396,6 @@ void goslab_central_init(struct goslab_central *c, struct goslab_cache *cache,
 	c->npartial = 0;
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef GOSLAB_KUNIT
 #include "tests/mcentral-kunit.h"
 #endif

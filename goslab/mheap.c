@@ -557,11 +557,14 @@ void goslab_chunk_free_pages(struct goslab_chunk *c, unsigned long pfn,
 	atomic_long_sub(npages, &h->inuse);
 }
 
+#if GOSLAB_TEST_BUILD
 /**
  * goslab_heap_free_pages() - give back pages taken from a heap
  * @h: heap
  * @pfn: first page frame
  * @npages: number of pages
+ *
+ * For tests, which take pages without a span.
  *
  * Return: 0, or -EINVAL (reported and counted) when the range is not a
  * run of in-use pages of @h.
@@ -594,6 +597,7 @@ bad:
 	goslab_report(GOSLAB_BAD_PAGES, NULL, NULL, _RET_IP_);
 	return -EINVAL;
 }
+#endif
 
 /**
  * goslab_heap_release_free() - return entirely free chunks to the buddy
@@ -638,6 +642,7 @@ unsigned long goslab_heap_release_free(struct goslab_heap *h,
 	return released;
 }
 
+#if GOSLAB_TEST_BUILD
 /**
  * goslab_heap_check() - verify a heap's bitmaps and summaries
  * @h: heap
@@ -683,6 +688,7 @@ bool goslab_heap_check(struct goslab_heap *h)
 	spin_unlock_irqrestore(&h->lock, flags);
 	return ok;
 }
+#endif
 
 /* === Heaps per node and zone === */
 
@@ -815,6 +821,8 @@ void goslab_heaps_exit(void)
 	enum goslab_zone z;
 	int nid, cpu;
 
+	/* Span structs still waiting for their grace period (goslab_span_free()). */
+	rcu_barrier();
 	for_each_node(nid) {
 		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
 			serving[nid][z] = NULL;
@@ -849,8 +857,9 @@ void goslab_heaps_exit(void)
  * @npages: pages
  * @gfp: what the caller allows
  *
- * The span struct comes from the heap's fixalloc; every page maps to it in
- * the span map once this returns. The caller sets its state.
+ * The span struct comes from the heap's fixalloc, zeroed (state FREE);
+ * every page maps to it in the span map once this returns. The caller sets
+ * its state.
  *
  * Return: the span, or NULL.
  */
@@ -868,6 +877,7 @@ struct goslab_span *goslab_span_alloc(struct goslab_heap *h,
 		goslab_fixalloc_free(&h->spans, s);
 		return NULL;
 	}
+	spin_lock_init(&s->lock);
 	s->heap = h;
 	s->chunk = c;
 	s->pfn = pfn;
@@ -878,20 +888,31 @@ struct goslab_span *goslab_span_alloc(struct goslab_heap *h,
 	return s;
 }
 
+static void span_struct_free_rcu(struct rcu_head *head)
+{
+	struct goslab_span *s = container_of(head, struct goslab_span, rcu);
+
+	goslab_fixalloc_free(&s->heap->spans, s);
+}
+
 /**
  * goslab_span_free() - give a span's pages back to its heap
  * @s: span no one uses any more
+ *
+ * The pages go back at once. The struct goes back to the fixalloc only
+ * after an RCU grace period: a free that looked the span up before it left
+ * the span map (with interrupts off, goslab's read side) may still lock it
+ * and find it FREE, and must not find another span's fields instead.
+ * goslab_heaps_exit() waits for these with rcu_barrier().
  */
 void goslab_span_free(struct goslab_span *s)
 {
-	struct goslab_heap *h = s->heap;
-
 	WRITE_ONCE(s->state, GOSLAB_SPAN_FREE);
 	span_map_set(s, NULL);
 	goslab_chunk_free_pages(s->chunk, s->pfn, s->npages);
-	goslab_fixalloc_free(&h->spans, s);
+	call_rcu(&s->rcu, span_struct_free_rcu);
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef GOSLAB_KUNIT
 #include "tests/mheap-kunit.h"
 #endif

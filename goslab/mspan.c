@@ -21,7 +21,7 @@
 
 static inline u64 alloc_word(const struct goslab_span *s, unsigned int w)
 {
-	return READ_ONCE(s->alloc_bits[w]);
+	return s->alloc_bits[w];
 }
 
 /**
@@ -40,7 +40,7 @@ void goslab_span_init_objects(struct goslab_span *s, u32 elemsize,
 	s->freeindex = 0;
 	s->alloc_count = 0;
 	s->alloc_cache = ~0ULL;
-	atomic_set(&s->pending, 0);
+	s->pending = 0;
 	s->reqsize = NULL;
 	bitmap_zero(s->alloc_bits, GOSLAB_MAX_OBJS_PER_SPAN);
 	bitmap_zero(s->free_bits, GOSLAB_MAX_OBJS_PER_SPAN);
@@ -88,23 +88,24 @@ unsigned int goslab_span_next_free(struct goslab_span *s)
 
 /**
  * goslab_span_sweep() - fold the frees recorded since the last sweep
- * @s: span; the caller owns it (its CPU's mcache, or central->lock)
+ * @s: span; the caller holds s->lock and owns the span (its context's
+ *	mcache, or central->lock), so no allocation runs meanwhile
  *
  * Go's sweep swaps gcmarkBits in as allocBits; goslab computes the same
  * thing from explicit frees: a slot is allocated after the sweep if it was
  * allocated before it or handed out since (below freeindex), and was not
- * freed. Frees racing with the sweep either land in the words it takes or
- * stay pending for the next one.
+ * freed. Frees wait for s->lock, so they see the span before the sweep or
+ * after it, never in between.
  *
  * Return: slots that became free.
  */
 unsigned int goslab_span_sweep(struct goslab_span *s)
 {
 	unsigned int w, words = BITS_TO_LONGS(s->nelems);
-	unsigned int fi = s->freeindex, nfreed = 0, taken = 0, count = 0;
+	unsigned int fi = s->freeindex, nfreed = 0, count = 0;
 
 	for (w = 0; w < words; w++) {
-		unsigned long f = xchg(&s->free_bits[w], 0);
+		unsigned long f = s->free_bits[w];
 		unsigned long below, a;
 
 		if (fi >= (w + 1) * 64)
@@ -114,38 +115,32 @@ unsigned int goslab_span_sweep(struct goslab_span *s)
 		else
 			below = 0;
 		a = s->alloc_bits[w] | below;
-		taken += hweight_long(f);
 		nfreed += hweight_long(a & f);
 		a &= ~f;
 		count += hweight_long(a);
-		WRITE_ONCE(s->alloc_bits[w], a);
+		s->alloc_bits[w] = a;
+		s->free_bits[w] = 0;
 	}
-	/*
-	 * New allocBits before the new freeindex: a concurrent free that
-	 * sees freeindex reset must see the bits. Pairs with smp_rmb() in
-	 * goslab_span_obj_live().
-	 */
-	smp_wmb();
 	WRITE_ONCE(s->freeindex, 0);
 	s->alloc_cache = ~alloc_word(s, 0);
 	s->alloc_count = count;
-	atomic_sub(taken, &s->pending);
+	s->pending = 0;
 	return nfreed;
 }
 
 /**
  * goslab_span_live_count() - objects allocated and not freed
- * @s: span; the caller owns it
+ * @s: span; the caller holds s->lock and owns the span
  *
  * Return: the count.
  */
 unsigned int goslab_span_live_count(struct goslab_span *s)
 {
-	int live = s->alloc_count - atomic_read(&s->pending);
+	int live = (int)s->alloc_count - (int)s->pending;
 
 	return live > 0 ? live : 0;
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef GOSLAB_KUNIT
 #include "tests/mspan-kunit.h"
 #endif

@@ -13,6 +13,7 @@
 #include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
+#include <linux/spinlock_types.h>
 
 #include "sizeclasses.h"
 
@@ -38,21 +39,29 @@ enum goslab_span_state {
  * struct goslab_span - Go's mspan: a run of pages, cut into objects of one
  * size or holding one large object
  * @next_free: fixalloc free-list link; nothing else uses it.
+ * @lock: the span lock (taken with interrupts off, innermost of goslab's
+ *	locks but the hooks' own): every free's liveness check and the bits it sets,
+ *	@pending, every sweep, every @state change of a span of small objects.
+ *	See Documentation/free-protocol.rst.
  * @list: in one of the central's lists; central->lock.
  * @base: address of the first page.
  * @pfn: first page frame.
  * @npages: pages in the span.
- * @state: enum goslab_span_state; changed under central->lock (or by the
- *	heap for large spans); read locklessly by frees to refuse bad ones.
+ * @state: enum goslab_span_state; for small objects changed under @lock
+ *	(and central->lock when listed); large spans change it by cmpxchg.
+ *	Read locklessly only to pick a free path; decisions re-read it under
+ *	@lock.
  * @nelems: objects in the span.
  * @elemsize: bytes per object slot.
  * @divmul: object index = (offset * divmul) >> 32; 0 means divide.
- * @freeindex: next slot to look at for a free one (Go's freeindex); owner.
+ * @freeindex: next slot to look at for a free one (Go's freeindex); the
+ *	owner moves it forward without a lock, only @lock holders move it
+ *	back (step back, sweep).
  * @alloc_count: slots not free as of the last sweep plus slots handed out
- *	since; owner.
+ *	since; owner, and @lock holders.
  * @alloc_cache: complement of @alloc_bits from @freeindex on (Go's
  *	allocCache): bit set = free; owner.
- * @pending: frees recorded in @free_bits and not yet swept.
+ * @pending: frees recorded in @free_bits and not yet swept; @lock.
  * @cache: cache the span serves (NULL for large spans).
  * @central: central list the span belongs to.
  * @heap: heap the pages came from.
@@ -61,16 +70,18 @@ enum goslab_span_state {
  * @rcu: to delay the release of SLAB_TYPESAFE_BY_RCU spans.
  * @reqsize: size each object asked for, 0 if not recorded, for the live
  *	waste of kmalloc caches; NULL if not recorded (see stats.c).
- * @alloc_bits: set = slot allocated as of the last sweep; owner writes,
- *	frees read.
- * @free_bits: set = slot freed since the last sweep; set atomically by frees,
- *	taken by the sweep with xchg.
+ * @alloc_bits: set = slot allocated as of the last sweep; written by the
+ *	sweep under @lock, read by the owner and by frees under @lock.
+ * @free_bits: set = slot freed since the last sweep; @lock.
  *
  * "Owner" is the CPU context whose mcache holds the span (preemption off) or,
- * for a span in a central list, whoever holds central->lock.
+ * for a span in a central list, whoever holds central->lock. The owner
+ * hands slots out with no lock: that only ever turns free slots live. Every
+ * change the other way, and every check of it, is made under @lock.
  */
 struct goslab_span {
 	struct goslab_span *next_free;
+	spinlock_t lock;		/* see @lock above */
 	struct list_head list;
 	void *base;
 	unsigned long pfn;
@@ -82,7 +93,7 @@ struct goslab_span {
 	u16 freeindex;
 	u16 alloc_count;
 	u64 alloc_cache;
-	atomic_t pending;
+	unsigned int pending;
 	struct goslab_cache *cache;
 	struct goslab_central *central;
 	struct goslab_heap *heap;
@@ -155,32 +166,42 @@ static __always_inline int goslab_span_obj_index(struct goslab_span *s,
 
 /**
  * goslab_span_obj_live() - is a slot allocated right now?
- * @s: span of small objects
+ * @s: span of small objects; the caller holds s->lock
  * @idx: slot
  *
- * Lockless, for frees: a slot is live if it was allocated at the last
- * sweep or handed out since, and not freed since.
+ * A slot is live if it was allocated at the last sweep or handed out since,
+ * and not freed since. The owner may hand slots out meanwhile (freeindex
+ * only grows without the lock): a slot it has not handed out yet reads as
+ * free, which is what it was when this was called.
  *
  * Return: true if live.
  */
 static __always_inline bool goslab_span_obj_live(struct goslab_span *s,
 						 unsigned int idx)
 {
-	unsigned int fi = READ_ONCE(s->freeindex);
-
-	/* Pairs with smp_wmb() in goslab_span_sweep(). */
-	smp_rmb();
-	if (idx >= fi && !test_bit(idx, s->alloc_bits))
+	if (idx >= READ_ONCE(s->freeindex) && !test_bit(idx, s->alloc_bits))
 		return false;
 	return !test_bit(idx, s->free_bits);
 }
 
 /*
+ * Record the free of live slot @idx for the next sweep. The caller holds
+ * s->lock. Returns the pending frees after this one.
+ */
+static __always_inline unsigned int goslab_span_mark_free(struct goslab_span *s,
+							  unsigned int idx)
+{
+	__set_bit(idx, s->free_bits);
+	return ++s->pending;
+}
+
+/*
  * Give back the slot just below freeindex, which the caller is freeing
- * (it is live): freeindex steps back over it and allocCache gets its bit,
- * so it is the next slot handed out. The owner only. Not at a 64-slot word
- * boundary, where allocCache was reloaded. Returns true if done; false if
- * the free must go through free_bits.
+ * (it is live, checked under s->lock, which the caller holds): freeindex
+ * steps back over it and allocCache gets its bit, so it is the next slot
+ * handed out. The owner only. Not at a 64-slot word boundary, where
+ * allocCache was reloaded. Returns true if done; false if the free must
+ * go through free_bits.
  */
 static inline bool goslab_span_unalloc(struct goslab_span *s, unsigned int idx)
 {
@@ -194,8 +215,6 @@ static inline bool goslab_span_unalloc(struct goslab_span *s, unsigned int idx)
 	/* allocCache covers the slots from freeindex to the word's end. */
 	s->alloc_cache = (s->alloc_cache << 1) | 1;
 	s->alloc_count--;
-	/* Pairs with smp_rmb() in goslab_span_obj_live(), as for a sweep. */
-	smp_wmb();
 	WRITE_ONCE(s->freeindex, idx);
 	return true;
 }

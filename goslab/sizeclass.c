@@ -23,6 +23,6 @@ static_assert(GOSLAB_NUM_CLASSES <= 256);
 /* The 128-byte lookup starts where the 8-byte one ends. */
 static_assert(GOSLAB_SMALL_SIZE_MAX % GOSLAB_LARGE_SIZE_DIV == 0);
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef GOSLAB_KUNIT
 #include "tests/sizeclass-kunit.h"
 #endif

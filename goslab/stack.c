@@ -91,49 +91,48 @@ EXPORT_SYMBOL_GPL(goslab_stack_alloc);
  */
 void goslab_stack_free(void *p, unsigned int size)
 {
+	enum goslab_bad what = GOSLAB_NR_BAD;
 	struct goslab_span *s;
 	unsigned int order;
 	unsigned long flags;
 
 	if (!p)
 		return;
+	order = stack_size_valid(size) ? ilog2(size) - STACK_MIN_SHIFT : 0;
+	/* As kfree(): interrupts off keep the span struct what it is. */
+	local_irq_save(flags);
 	s = goslab_span_of(p);
 	if (!s) {
-		goslab_report(GOSLAB_BAD_NOT_OURS, "stack", p, _RET_IP_);
-		return;
-	}
-	if (!stack_size_valid(size)) {
-		goslab_report(GOSLAB_BAD_STACK_SIZE, "stack", p, _RET_IP_);
-		return;
-	}
-	order = ilog2(size) - STACK_MIN_SHIFT;
-	if (order < STACK_POOL_ORDERS) {
-		if (s->cache != stack_pool[order]) {
-			goslab_report(GOSLAB_BAD_STACK_SIZE, "stack", p,
-				      _RET_IP_);
-			return;
+		what = GOSLAB_BAD_NOT_OURS;
+	} else if (!stack_size_valid(size)) {
+		what = GOSLAB_BAD_STACK_SIZE;
+	} else if (order < STACK_POOL_ORDERS) {
+		if (READ_ONCE(s->cache) == stack_pool[order])
+			goslab_cache_free_span(stack_pool[order], s, p, _RET_IP_);
+		else
+			what = GOSLAB_BAD_STACK_SIZE;
+	} else if (p != s->base || s->size != size ||
+		   (s->state != GOSLAB_SPAN_STACK &&
+		    s->state != GOSLAB_SPAN_STACK_FREE)) {
+		what = GOSLAB_BAD_STACK_SIZE;
+	} else {
+		spin_lock(&stack_large_lock);
+		if (s->state == GOSLAB_SPAN_STACK) {
+			goslab_stats_free(p, size, "large", _RET_IP_);
+			goslab_obj_free_hook(p, size, want_init_on_free());
+			WRITE_ONCE(s->state, GOSLAB_SPAN_STACK_FREE);
+			list_add(&s->list, &stack_large[ilog2(s->npages)]);
+			stack_large_pages += s->npages;
+		} else {
+			what = GOSLAB_BAD_DOUBLE_FREE;
 		}
-		goslab_cache_free_span(stack_pool[order], s, p, _RET_IP_);
-		return;
+		spin_unlock(&stack_large_lock);
 	}
-	if (p != s->base || s->size != size ||
-	    (s->state != GOSLAB_SPAN_STACK && s->state != GOSLAB_SPAN_STACK_FREE)) {
-		goslab_report(GOSLAB_BAD_STACK_SIZE, "stack", p, _RET_IP_);
-		return;
-	}
-	spin_lock_irqsave(&stack_large_lock, flags);
-	if (s->state != GOSLAB_SPAN_STACK) {
-		spin_unlock_irqrestore(&stack_large_lock, flags);
+	local_irq_restore(flags);
+	if (what == GOSLAB_BAD_DOUBLE_FREE)
 		goslab_kasan_bad_free(p);
-		goslab_report(GOSLAB_BAD_DOUBLE_FREE, "stack", p, _RET_IP_);
-		return;
-	}
-	goslab_stats_free(p, size, "large", _RET_IP_);
-	goslab_obj_free_hook(p, size, want_init_on_free());
-	WRITE_ONCE(s->state, GOSLAB_SPAN_STACK_FREE);
-	list_add(&s->list, &stack_large[ilog2(s->npages)]);
-	stack_large_pages += s->npages;
-	spin_unlock_irqrestore(&stack_large_lock, flags);
+	if (what != GOSLAB_NR_BAD)
+		goslab_report(what, "stack", p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_stack_free);
 

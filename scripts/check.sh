@@ -240,6 +240,18 @@ for k in 6.1 6.12 debug; do
 	fi
 done
 
+# The default build carries no test code, even on a kernel with KUnit: no
+# KUnit symbol in goslab.ko (the internal suites need GOSLAB_KUNIT=1).
+if [ -z "${built[debug]:-}" ]; then
+	skip "build default" "build debug did not pass"
+elif ! out=$(build_modules debug-default "$kdir_debug" "$logs/build-debug-default.log" GOSLAB_KUNIT=); then
+	fail "build default" "failed or warned (log: $logs/build-debug-default.log)" "$out"
+elif syms=$(nm build/debug-default/goslab.ko | grep -i kunit); then
+	fail "build default" "goslab.ko has KUnit symbols without GOSLAB_KUNIT=1" "$(head -n 10 <<<"$syms")"
+else
+	pass "build default (goslab.ko without test code)"
+fi
+
 # Configurations none of the three kernels has, checked at compile time
 # against the debug tree: a header forced in after the kernel's autoconf.h
 # takes an option away or adds one. "build no-zone-dma": everything builds,

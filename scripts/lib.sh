@@ -40,6 +40,8 @@ debug_kernel_tree() {
 
 # build_modules NAME KDIR LOG [make arguments...]
 #
+# Against a kernel built with KUnit (the debug kernels) this is a test build,
+# GOSLAB_KUNIT=1: goslab.ko then carries its internal KUnit suites.
 # Copy the sources into build/NAME (out-of-tree builds write their objects
 # beside the sources, so each kernel gets its own copy) and build the modules
 # there from scratch, so that every warning shows up on every run. All output
@@ -49,6 +51,12 @@ build_modules() {
 	local name=$1 kdir=$2 log=$3
 	shift 3
 	local dir=$GOSLAB_ROOT/build/$name
+
+	# A kernel with KUnit gets a test build (goslab's internal suites);
+	# a later GOSLAB_KUNIT= among the arguments asks for the default one.
+	if grep -q '^CONFIG_KUNIT=[ym]' "$kdir/.config" 2>/dev/null; then
+		set -- GOSLAB_KUNIT=1 "$@"
+	fi
 
 	rm -rf "$dir"
 	mkdir -p "$dir" "$(dirname "$log")"

@@ -132,16 +132,16 @@ static void goslab_mcache_test_free_last(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, goslab_span_of(b), s);
 	sweeps = mcache_test_stat(c, GOSLAB_SWEEP);
 	goslab_cache_free(c, b);
-	KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 0);
+	KUNIT_EXPECT_EQ(test, s->pending, 0);
 	KUNIT_EXPECT_FALSE(test, goslab_span_obj_live(s, 1));
 	again = goslab_cache_alloc(c, GFP_KERNEL);
 	KUNIT_EXPECT_PTR_EQ(test, again, b);
 	/* @a is no longer the last one handed out. */
 	goslab_cache_free(c, a);
-	KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 1);
+	KUNIT_EXPECT_EQ(test, s->pending, 1);
 	KUNIT_EXPECT_TRUE(test, test_bit(0, s->free_bits));
 	goslab_cache_free(c, again);
-	KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 1);
+	KUNIT_EXPECT_EQ(test, s->pending, 1);
 	KUNIT_EXPECT_EQ(test, goslab_span_live_count(s), 0U);
 	KUNIT_EXPECT_EQ(test, mcache_test_stat(c, GOSLAB_SWEEP), sweeps);
 	KUNIT_EXPECT_PTR_EQ(test, mcache_test_span(c), s);

@@ -104,7 +104,7 @@ static void goslab_central_test_cache_uncache(struct kunit *test)
 	KUNIT_ASSERT_PTR_EQ(test, again, s);
 	KUNIT_EXPECT_EQ(test, s->state, GOSLAB_SPAN_CACHED);
 	KUNIT_EXPECT_EQ(test, s->alloc_count, n - 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 0);
+	KUNIT_EXPECT_EQ(test, s->pending, 0);
 	KUNIT_EXPECT_EQ(test, t.c->nspans, 1UL);
 	objs[3] = central_test_take(&t, s);
 	KUNIT_EXPECT_PTR_EQ(test, objs[3], goslab_span_obj(s, 3));
@@ -207,11 +207,11 @@ static void goslab_central_test_shrink_sweeps(struct kunit *test)
 	/* Two frees: not all of the span, so nothing moves yet. */
 	goslab_cache_free(t.cache, objs[0]);
 	goslab_cache_free(t.cache, objs[1]);
-	KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 2);
+	KUNIT_EXPECT_EQ(test, s->pending, 2);
 	KUNIT_EXPECT_EQ(test, s->alloc_count, 4);
 
 	KUNIT_EXPECT_EQ(test, goslab_central_shrink(t.c), 0UL);
-	KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 0);
+	KUNIT_EXPECT_EQ(test, s->pending, 0);
 	KUNIT_EXPECT_EQ(test, s->alloc_count, 2);
 	KUNIT_EXPECT_EQ(test, s->state, GOSLAB_SPAN_PARTIAL);
 	KUNIT_EXPECT_TRUE(test, goslab_span_obj_live(s, 2));

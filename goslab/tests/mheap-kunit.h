@@ -38,6 +38,8 @@ static void heap_test_destroy(void *data)
 		__free_pages(pfn_to_page(c->pfn), c->order);
 		goslab_fixalloc_free(&h->chunkmeta, c);
 	}
+	/* Span structs wait for a grace period (goslab_span_free()). */
+	rcu_barrier();
 	goslab_fixalloc_destroy(&h->spans);
 	goslab_fixalloc_destroy(&h->chunkmeta);
 	free_percpu(h->pcache);
@@ -1043,7 +1045,10 @@ static void goslab_heap_test_span_map(struct kunit *test)
 							      s->npages * PAGE_SIZE));
 		pfn = s->pfn;
 		goslab_span_free(s);
+		/* The struct outlives the span until a grace period has passed. */
 		KUNIT_EXPECT_EQ(test, s->state, GOSLAB_SPAN_FREE);
+		KUNIT_EXPECT_EQ(test, h->spans.inuse, 1);
+		rcu_barrier();
 		KUNIT_EXPECT_EQ(test, h->spans.inuse, 0);
 		for (i = 0; i < sizes[k]; i++)
 			KUNIT_EXPECT_NULL(test, goslab_span_of(pfn_to_kaddr(pfn + i)));
@@ -1051,7 +1056,34 @@ static void goslab_heap_test_span_map(struct kunit *test)
 	}
 }
 
+/*
+ * A freed span's struct is not handed out again before a grace period: a
+ * free that found the span before it was freed may still be looking at it
+ * (Documentation/free-protocol.rst). The fixalloc is LIFO, so without the
+ * grace period the next span would get the same struct.
+ */
+static void goslab_heap_test_span_struct_grace(struct kunit *test)
+{
+	struct goslab_heap *h = heap_test_create(test, numa_mem_id());
+	struct goslab_span *s, *t;
+
+	s = goslab_span_alloc(h, 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	rcu_read_lock();
+	goslab_span_free(s);
+	t = goslab_span_alloc(h, 1, GFP_ATOMIC);
+	KUNIT_EXPECT_PTR_NE(test, t, s);
+	KUNIT_EXPECT_EQ(test, s->state, GOSLAB_SPAN_FREE);
+	rcu_read_unlock();
+	if (t)
+		goslab_span_free(t);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, h->spans.inuse, 0);
+	heap_test_assert_sane(test, h, 0);
+}
+
 static struct kunit_case goslab_heap_test_cases[] = {
+	KUNIT_CASE(goslab_heap_test_span_struct_grace),
 	KUNIT_CASE(goslab_heap_test_summaries),
 	KUNIT_CASE(goslab_heap_test_random_alloc_free),
 	KUNIT_CASE(goslab_heap_test_first_fit),

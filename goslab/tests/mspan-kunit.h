@@ -5,8 +5,8 @@
  *
  * Included at the end of mspan.c. Spans are built by hand on pages of the
  * buddy allocator, without a heap or a cache; a free is simulated the way
- * goslab_cache_free_span() records one: test_and_set_bit() in free_bits,
- * then one more pending free. A random case checks every call against a
+ * goslab_cache_free_span() records one: a live slot's bit in free_bits
+ * and one more pending free (goslab_span_mark_free()). A random case checks every call against a
  * model of which slots are live, free, or freed and not yet swept.
  */
 
@@ -66,9 +66,9 @@ static unsigned int span_test_take(struct goslab_span *s, bool fast)
 /* A free as goslab_cache_free_span() records it; false: already freed. */
 static bool span_test_free(struct goslab_span *s, unsigned int idx)
 {
-	if (test_and_set_bit(idx, s->free_bits))
+	if (!goslab_span_obj_live(s, idx))
 		return false;
-	atomic_inc(&s->pending);
+	goslab_span_mark_free(s, idx);
 	return true;
 }
 
@@ -166,13 +166,13 @@ static void goslab_span_test_sweep(struct kunit *test)
 				KUNIT_EXPECT_FALSE(test, goslab_span_obj_live(s, i));
 				k++;
 			}
-			KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), k);
+			KUNIT_EXPECT_EQ(test, s->pending, k);
 			KUNIT_EXPECT_EQ(test, goslab_span_live_count(s), geo->nelems - k);
 
 			KUNIT_ASSERT_EQ_MSG(test, goslab_span_sweep(s), k, "%u x %u",
 					    geo->nelems, geo->elemsize);
 			KUNIT_EXPECT_EQ(test, s->alloc_count, geo->nelems - k);
-			KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 0);
+			KUNIT_EXPECT_EQ(test, s->pending, 0);
 			KUNIT_EXPECT_TRUE(test, bitmap_empty(s->free_bits,
 							     GOSLAB_MAX_OBJS_PER_SPAN));
 			for (i = 0; i < geo->nelems; i++)
@@ -359,19 +359,19 @@ static void goslab_span_test_double_free(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, span_test_free(s, 5));
 	KUNIT_EXPECT_FALSE(test, goslab_span_obj_live(s, 5));
 	KUNIT_EXPECT_FALSE(test, span_test_free(s, 5));
-	KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 1);
+	KUNIT_EXPECT_EQ(test, s->pending, 1);
 	/* Never handed out: not live, so a free of it is refused. */
 	KUNIT_EXPECT_FALSE(test, goslab_span_obj_live(s, 20));
 
 	KUNIT_EXPECT_EQ(test, goslab_span_sweep(s), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 0);
+	KUNIT_EXPECT_EQ(test, s->pending, 0);
 	KUNIT_EXPECT_FALSE(test, goslab_span_obj_live(s, 5));
 	KUNIT_EXPECT_EQ(test, goslab_span_live_count(s), 9);
 
-	/* A stray free bit on a free slot is dropped, not counted. */
-	KUNIT_EXPECT_TRUE(test, span_test_free(s, 30));
+	/* A free slot is not live: its free is refused, nothing is marked. */
+	KUNIT_EXPECT_FALSE(test, span_test_free(s, 30));
 	KUNIT_EXPECT_EQ(test, goslab_span_sweep(s), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&s->pending), 0);
+	KUNIT_EXPECT_EQ(test, s->pending, 0);
 	KUNIT_EXPECT_EQ(test, s->alloc_count, 9);
 	KUNIT_EXPECT_EQ(test, span_test_take(s, true), 5);
 	KUNIT_EXPECT_TRUE(test, goslab_span_obj_live(s, 5));
@@ -429,7 +429,7 @@ static void goslab_span_test_random(struct kunit *test)
 				npend = 0;
 				bitmap_complement(avail, live, n);
 			}
-			KUNIT_ASSERT_EQ(test, atomic_read(&s->pending), npend);
+			KUNIT_ASSERT_EQ(test, s->pending, npend);
 			KUNIT_ASSERT_EQ(test, s->alloc_count, nlive + npend);
 			KUNIT_ASSERT_EQ(test, goslab_span_live_count(s), nlive);
 			for (i = 0; i < n; i++)

@@ -4,9 +4,9 @@
  * freeindex, explicit frees into free_bits, sweeps, liveness and object
  * indexes, against a model of every slot's state.
  *
- * A free is recorded the way goslab_cache_free_span() does it (cache.c is
- * not part of this target): refuse unless goslab_span_obj_live(), then
- * test_and_set_bit() in free_bits and one more pending free; or, as
+ * A free is recorded the way goslab_cache_free_span() does it under the
+ * span lock (cache.c is not part of this target): refuse unless
+ * goslab_span_obj_live(), then goslab_span_mark_free(); or, as
  * goslab_mcache_free_local() does for the CPU's own span,
  * goslab_span_unalloc().
  */
@@ -52,7 +52,7 @@ static void check_all(void)
 		      "slot %u state %d", i, state[i]);
 	CHECK(goslab_span_live_count(&s) == count(LIVE), "live %u, model %u",
 	      goslab_span_live_count(&s), count(LIVE));
-	CHECK(atomic_read(&s.pending) == (int)count(PENDING), "pending");
+	CHECK(s.pending == count(PENDING), "pending");
 }
 
 /* A slot in state @st, searching from a random start; -1 if none. */
@@ -129,8 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			if (k < 0)
 				break;
 			CHECK(goslab_span_obj_live(&s, k), "live slot %d", k);
-			CHECK(!test_and_set_bit(k, s.free_bits), "slot %d free bit", k);
-			atomic_inc_return(&s.pending);
+			CHECK(!test_bit(k, s.free_bits), "slot %d free bit", k);
+			goslab_span_mark_free(&s, k);
 			state[k] = PENDING;
 			break;
 		case 5:			/* a double free is seen as one */

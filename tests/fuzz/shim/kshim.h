@@ -29,6 +29,11 @@ typedef struct {
 	int counter;
 } atomic_t;
 
+/* The span lock: the algorithms under test run single-threaded here. */
+typedef struct {
+	int locked;
+} spinlock_t;
+
 struct list_head {
 	struct list_head *next, *prev;
 };
@@ -125,6 +130,11 @@ static inline void clear_bit(unsigned long nr, volatile unsigned long *addr)
 {
 	__atomic_fetch_and(&addr[nr / BITS_PER_LONG], ~BIT(nr % BITS_PER_LONG),
 			   __ATOMIC_SEQ_CST);
+}
+
+static inline void __set_bit(unsigned long nr, volatile unsigned long *addr)
+{
+	addr[nr / BITS_PER_LONG] |= BIT(nr % BITS_PER_LONG);
 }
 
 static inline void __clear_bit(unsigned long nr, volatile unsigned long *addr)
