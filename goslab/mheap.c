@@ -291,7 +291,9 @@ static gfp_t grow_attempt_gfp(gfp_t g, unsigned int order,
  * needs: that last attempt has the caller's flags (reclaim, compaction,
  * reserves, __GFP_NOFAIL, the warning on failure), so goslab fails no
  * sooner and tries no harder than the page allocator would for that order.
- * Called without h->lock; sleeps only if @gfp allows.
+ * Called without h->lock; sleeps only if @gfp allows. Returns 0, -ENOMEM
+ * when memory was refused, or another error (the span map does not cover
+ * the chunk) that no retry can mend.
  */
 static int heap_grow(struct goslab_heap *h, unsigned int npages, gfp_t gfp)
 {
@@ -300,6 +302,7 @@ static int heap_grow(struct goslab_heap *h, unsigned int npages, gfp_t gfp)
 	struct page *page = NULL;
 	unsigned long flags, pfn;
 	gfp_t g = grow_gfp(h, gfp);
+	int err = -ENOMEM;
 
 #ifdef CONFIG_FAULT_INJECTION
 	/* As fail_page_alloc, goslab's own fault never fails __GFP_NOFAIL. */
@@ -318,12 +321,15 @@ static int heap_grow(struct goslab_heap *h, unsigned int npages, gfp_t gfp)
 		goto fail;
 	atomic_long_add(1L << order, &goslab_buddy_pages);
 	pfn = page_to_pfn(page);
-	if (WARN_ON_ONCE(page_to_nid(page) != h->nid))
+	if (WARN_ON_ONCE(page_to_nid(page) != h->nid)) {
+		err = -EINVAL;
 		goto fail_free;
+	}
 	c = goslab_fixalloc_alloc(&h->chunkmeta, gfp);
 	if (!c)
 		goto fail_free;
-	if (span_map_prepare(h->nid, pfn, 1U << order, gfp))
+	err = span_map_prepare(h->nid, pfn, 1U << order, gfp);
+	if (err)
 		goto fail_meta;
 	chunk_init(c, h, pfn, order);
 
@@ -345,7 +351,7 @@ fail_free:
 	atomic_long_sub(1L << order, &goslab_buddy_pages);
 fail:
 	atomic_long_inc(&h->grow_fail);
-	return -ENOMEM;
+	return err;
 }
 
 /* === Per-CPU page cache (Go's pageCache) === */
@@ -488,6 +494,7 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 	struct goslab_chunk *c;
 	unsigned long flags;
 	unsigned int idx, tries, align;
+	int err;
 
 	if (!npages || npages > GOSLAB_CHUNK_PAGES) {
 		goslab_report(GOSLAB_BAD_ARG, NULL, NULL, _RET_IP_);
@@ -506,8 +513,12 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 			*pfnp = c->pfn + idx;
 			goto found;
 		}
-		/* Other CPUs may take the new chunk's pages first: search again. */
-		if (heap_grow(h, npages, gfp) && !nofail)
+		/*
+		 * Other CPUs may take the new chunk's pages first: search again.
+		 * __GFP_NOFAIL retries a want of memory, nothing else.
+		 */
+		err = heap_grow(h, npages, gfp);
+		if (err && (!nofail || err != -ENOMEM))
 			return -ENOMEM;
 		if (nofail)
 			cond_resched();
