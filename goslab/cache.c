@@ -803,9 +803,10 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 	struct goslab_heap *h;
 	int nid, cpu;
 
-	if (flags & SLAB_CACHE_DMA)
+	/* As SLUB: a zone the kernel does not have means normal memory. */
+	if (IS_ENABLED(CONFIG_ZONE_DMA) && (flags & SLAB_CACHE_DMA))
 		zone = GOSLAB_ZONE_DMA;
-	else if (flags & SLAB_CACHE_DMA32)
+	else if (IS_ENABLED(CONFIG_ZONE_DMA32) && (flags & SLAB_CACHE_DMA32))
 		zone = GOSLAB_ZONE_DMA32;
 	/* Poisoning would overwrite what the constructor or RCU readers need. */
 	if (ctor || (flags & SLAB_TYPESAFE_BY_RCU))
