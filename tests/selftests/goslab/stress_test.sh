@@ -130,17 +130,24 @@ fi
 echo "$retain" >$params/retain_percent
 _balance "stress: counts balance, pages back after a full scavenge"
 
-# 4-6: 10% of goslab's grows fail, and 10% of the workers' page allocations:
-# every tenth call (interval 10, probability 100), so that the few grows of
-# a short run fail too; "times" counts down once per failure injected.
+# 4-6: goslab's first grows fail (interval 1, times 5: a slow kernel, KCSAN's,
+# grows only a few times in a short run), and every tenth of the workers'
+# page allocations (interval 10, probability 100); "times" counts down once
+# per failure injected.
 times=1000000
+grow_times=5
 if [ -d "$dir/fail_grow" ]; then
 	fails0=$(_summary grow_failures)
 	for f in "$dir/fail_grow" $debugfs/fail_page_alloc; do
 		[ -d "$f" ] || continue
 		echo 100 >"$f/probability"
-		echo 10 >"$f/interval"
-		echo $times >"$f/times"
+		if [ "$f" = "$dir/fail_grow" ]; then
+			echo 1 >"$f/interval"
+			echo $grow_times >"$f/times"
+		else
+			echo 10 >"$f/interval"
+			echo $times >"$f/times"
+		fi
 		echo 0 >"$f/verbose"
 	done
 	ft=0
@@ -162,7 +169,7 @@ if [ -d "$dir/fail_grow" ]; then
 		done
 		echo "# $n full scavenges during the run"
 	) &
-	_stress "faults: 10% fail_grow, fail_page_alloc=$ft, scavenging, ${ms} ms" \
+	_stress "faults: fail_grow x$grow_times, fail_page_alloc=$ft, scavenging, ${ms} ms" \
 		duration_ms="$ms" fail_task=1
 	rm -f "$flag"
 	wait
@@ -171,7 +178,11 @@ if [ -d "$dir/fail_grow" ]; then
 		[ -d "$f" ] || continue
 		echo 0 >"$f/probability"
 		echo 1 >"$f/interval"
-		n=$((times - $(cat "$f/times")))
+		if [ "$f" = "$dir/fail_grow" ]; then
+			n=$((grow_times - $(cat "$f/times")))
+		else
+			n=$((times - $(cat "$f/times")))
+		fi
 		_diag "$(basename "$f"): $n failures injected"
 		injected=$((injected + n))
 	done
