@@ -9,15 +9,48 @@ if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
 fi
 
-# The newest 6.12 LTS kernel that has both a signed image and headers.
+# has_candidate PKG: apt can install PKG itself (apt-cache show also
+# succeeds for a purely virtual name another package refers to).
+has_candidate() {
+	local policy
+	policy=$(apt-cache policy "$1" 2>/dev/null)
+	[[ $policy == *"Candidate: "[0-9]* ]]
+}
+
+# image_pkg V: the image package of kernel V, the signed one if apt has it,
+# else the unsigned one (same /boot/vmlinuz-V); empty if neither.
+image_pkg() {
+	local p
+	for p in "linux-image-$1" "linux-image-$1-unsigned"; do
+		if has_candidate "$p"; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# The newest 6.12 LTS kernel that has both an image and headers in apt.
 newest_612() {
 	apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
 		awk '{print $1}' | sed 's/^linux-headers-//' | sort -V |
 		while read -r v; do
-			if apt-cache show "linux-image-$v" >/dev/null 2>&1; then
+			if [ -n "$(image_pkg "$v")" ] &&
+			   has_candidate "linux-headers-$v"; then
 				echo "$v"
 			fi
 		done | tail -n1
+}
+
+# installed_image V: the image package of V that is installed, if any.
+installed_image() {
+	local p
+	for p in "linux-image-$1" "linux-image-$1-unsigned"; do
+		if dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q 'install ok installed'; then
+			echo "$p"
+			return
+		fi
+	done
 }
 
 stamp_dir=${GOSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/goslab}
@@ -41,7 +74,8 @@ missing_pkgs() {
 # Fast path: everything there and the stamp is less than a day old.
 if [ -f "$stamp" ] && [ -n "$(find "$stamp" -mmin -1440)" ]; then
 	v=$(cat "$stamp")
-	if [ -z "$(missing_pkgs "linux-image-$v" "linux-headers-$v")" ] &&
+	if [ -n "$(installed_image "$v")" ] &&
+	   [ -z "$(missing_pkgs "linux-headers-$v")" ] &&
 	   [ -e /usr/src/linux-source-6.12.tar.xz ]; then
 		exit 0
 	fi
@@ -55,7 +89,11 @@ if [ -z "$v" ]; then
 	echo "setup: no linux-image/linux-headers 6.12.*+deb12-amd64 pair in apt" >&2
 	exit 1
 fi
-mapfile -t todo < <(missing_pkgs "linux-image-$v" "linux-headers-$v")
+img=$(installed_image "$v")
+if [ -z "$img" ]; then
+	img=$(image_pkg "$v")
+fi
+mapfile -t todo < <(missing_pkgs "$img" "linux-headers-$v")
 if [ ${#todo[@]} != 0 ]; then
 	echo "setup: installing ${todo[*]}"
 	$SUDO apt-get install -y -q --no-install-recommends "${todo[@]}"
