@@ -217,9 +217,7 @@ static void kfree_caller(const void *p, unsigned long caller)
 		goslab_large_free(s, caller);
 	if (what == GOSLAB_NR_BAD)
 		return;
-	if (what == GOSLAB_BAD_DOUBLE_FREE)
-		goslab_kasan_bad_free(p);
-	goslab_report(what, name, p, caller);
+	goslab_report_free(what, name, p, caller);
 }
 
 /**

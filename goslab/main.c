@@ -37,58 +37,6 @@
 
 #include "internal.h"
 
-const char *const goslab_stat_names[GOSLAB_NR_STATS] = {
-	[GOSLAB_ALLOC_FAST] = "alloc_fast",
-	[GOSLAB_ALLOC_SLOW] = "alloc_slow",
-	[GOSLAB_FREE] = "free",
-	[GOSLAB_FREE_REMOTE] = "free_remote",
-	[GOSLAB_REFILL] = "refill",
-	[GOSLAB_SWEEP] = "sweep",
-	[GOSLAB_SPAN_NEW] = "span_new",
-	[GOSLAB_SPAN_RELEASE] = "span_release",
-	[GOSLAB_ALLOC_FAIL] = "alloc_fail",
-	[GOSLAB_FREE_REFUSED] = "free_refused",
-};
-
-static_assert(ARRAY_SIZE(goslab_stat_names) == GOSLAB_NR_STATS);
-
-const char *const goslab_bad_names[GOSLAB_NR_BAD] = {
-	[GOSLAB_BAD_DOUBLE_FREE] = "double_free",
-	[GOSLAB_BAD_NOT_OURS] = "invalid_pointer",
-	[GOSLAB_BAD_INTERIOR] = "interior_pointer",
-	[GOSLAB_BAD_WRONG_CACHE] = "wrong_cache",
-	[GOSLAB_BAD_REDZONE] = "redzone_overwritten",
-	[GOSLAB_BAD_POISON] = "write_after_free",
-	[GOSLAB_BAD_STACK_SIZE] = "stack_size_mismatch",
-	[GOSLAB_BAD_PAGES] = "bad_page_free",
-	[GOSLAB_BAD_ARG] = "invalid_argument",
-	[GOSLAB_BAD_DESTROY_LIVE] = "destroy_with_live_objects",
-};
-
-static_assert(ARRAY_SIZE(goslab_bad_names) == GOSLAB_NR_BAD);
-
-atomic_long_t goslab_bad_count[GOSLAB_NR_BAD];
-/* Pages goslab holds from the buddy allocator: heaps, metadata, span map. */
-atomic_long_t goslab_buddy_pages;
-
-/**
- * goslab_report() - report and count a misuse that goslab refused
- * @what: kind of misuse
- * @cache: cache name, or NULL
- * @p: pointer involved, or NULL (printed hashed, as %p does)
- * @caller: return address of the caller of goslab's API
- *
- * One WARN per report, naming the caller; the refused operation changed
- * nothing.
- */
-void goslab_report(enum goslab_bad what, const char *cache, const void *p,
-		   unsigned long caller)
-{
-	atomic_long_inc(&goslab_bad_count[what]);
-	WARN(1, "goslab: refused %s of %p in cache %s, caller %pS\n",
-	     goslab_bad_names[what], p, cache ? cache : "-", (void *)caller);
-}
-
 /* === CPU hotplug: a dead CPU's spans and pages go back === */
 
 static enum cpuhp_state goslab_cpuhp_state;

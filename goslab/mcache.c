@@ -34,7 +34,7 @@
 static struct workqueue_struct *mcache_wq;
 
 #if GOSLAB_TEST_BUILD
-/* See goslab_reuse_last(); only KASAN kernels read it. */
+/* See goslab_may_reuse_last(); only KASAN kernels read it. */
 bool goslab_kasan_reuse_last;
 #endif
 

@@ -33,6 +33,13 @@ enum goslab_span_state {
 	GOSLAB_SPAN_STACK_FREE,	/* a large stack span in the stackLarge pool */
 };
 
+/* Does a span in @state hold small objects (of its cache)? */
+static __always_inline bool goslab_span_holds_objects(u8 state)
+{
+	return state == GOSLAB_SPAN_CACHED || state == GOSLAB_SPAN_PARTIAL ||
+	       state == GOSLAB_SPAN_FULL || state == GOSLAB_SPAN_PENDING;
+}
+
 #define GOSLAB_SPAN_WORDS	BITS_TO_LONGS(GOSLAB_MAX_OBJS_PER_SPAN)
 
 /**

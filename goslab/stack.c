@@ -129,10 +129,8 @@ void goslab_stack_free(void *p, unsigned int size)
 		spin_unlock(&stack_large_lock);
 	}
 	local_irq_restore(flags);
-	if (what == GOSLAB_BAD_DOUBLE_FREE)
-		goslab_kasan_bad_free(p);
 	if (what != GOSLAB_NR_BAD)
-		goslab_report(what, "stack", p, _RET_IP_);
+		goslab_report_free(what, "stack", p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_stack_free);
 

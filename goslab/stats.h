@@ -156,9 +156,6 @@ static __always_inline void goslab_stats_free_small(struct goslab_cache *c,
 	goslab_waste_free(s, idx);
 }
 
-void goslab_refuse_free(struct goslab_cache *c, enum goslab_bad what,
-			const void *p, unsigned long caller);
-
 int goslab_stats_init(void);
 void goslab_stats_exit(void);
 
