@@ -536,15 +536,21 @@ static void cache_free(struct goslab_cache *c)
 	kfree(c);
 }
 
-struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int size,
-						  unsigned int align, slab_flags_t flags,
-						  void (*ctor)(void *), bool kmalloc)
+/*
+ * The one way a cache comes to be: made and put on goslab_caches, under
+ * goslab_caches_mutex. NULL if memory is short or no geometry fits.
+ */
+static struct goslab_cache *
+cache_create_locked(const char *name, unsigned int size, unsigned int align,
+		    slab_flags_t flags, void (*ctor)(void *),
+		    enum goslab_cache_kind kind)
 {
 	struct goslab_cache *c;
 	enum goslab_zone zone = GOSLAB_ZONE_NORMAL;
 	struct goslab_heap *h;
 	int nid, cpu;
 
+	lockdep_assert_held(&goslab_caches_mutex);
 	/* As SLUB: a zone the kernel does not have means normal memory. */
 	if (IS_ENABLED(CONFIG_ZONE_DMA) && (flags & SLAB_CACHE_DMA))
 		zone = GOSLAB_ZONE_DMA;
@@ -561,7 +567,8 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 	c->flags = flags;
 	c->ctor = ctor;
 	c->zone = zone;
-	c->kmalloc = kmalloc;
+	c->kmalloc = kind == GOSLAB_CACHE_KMALLOC;
+	c->stack = kind == GOSLAB_CACHE_STACK;
 	if (cache_layout(c, size, align))
 		goto err_free;
 	c->min_partial = clamp(ilog2(c->elemsize) / 2, 5, 10);
@@ -571,7 +578,7 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 	for_each_possible_cpu(cpu)
 		goslab_mcache_init_cpu(c, cpu);
 	for_each_node_state(nid, N_MEMORY) {
-		h = goslab_heap_get_own(nid, zone);
+		h = goslab_heap_owned(nid, zone);
 		if (!h)
 			continue;
 		c->centrals[nid] = kzalloc_node(sizeof(*c->centrals[nid]),
@@ -582,16 +589,42 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 	}
 	/* Every node, with memory of this zone or not, has a central to use. */
 	for_each_node(nid) {
-		h = goslab_heap_get(nid, zone);
+		h = goslab_heap_serving(nid, zone);
 		c->central[nid] = h ? c->centrals[h->nid] : NULL;
 	}
 	if (!c->central[first_online_node] && !c->central[numa_mem_id()])
 		goto err_free;
+	list_add_tail(&c->list, &goslab_caches);
 	return c;
 
 err_free:
 	cache_free(c);
 	return NULL;
+}
+
+/**
+ * goslab_cache_create_internal() - create a built-in cache
+ * @name: name, unique among the built-in caches
+ * @size: object size
+ * @align: alignment, 0 or a power of two
+ * @flags: SLAB_* flags
+ * @ctor: constructor, or NULL
+ * @kind: a kmalloc cache or a stack pool
+ *
+ * Context: process context, may sleep.
+ * Return: the cache, on goslab_caches, or NULL.
+ */
+struct goslab_cache *
+goslab_cache_create_internal(const char *name, unsigned int size,
+			     unsigned int align, slab_flags_t flags,
+			     void (*ctor)(void *), enum goslab_cache_kind kind)
+{
+	struct goslab_cache *c;
+
+	mutex_lock(&goslab_caches_mutex);
+	c = cache_create_locked(name, size, align, flags, ctor, kind);
+	mutex_unlock(&goslab_caches_mutex);
+	return c;
 }
 
 /**
@@ -632,11 +665,9 @@ struct goslab_cache *goslab_cache_create(const char *name, unsigned int size,
 	if (cache_find(name)) {
 		why = "a cache with this name exists";
 	} else {
-		c = goslab_cache_create_internal(name, size, align, flags, ctor,
-						 false);
-		if (c)
-			list_add_tail(&c->list, &goslab_caches);
-		else
+		c = cache_create_locked(name, size, align, flags, ctor,
+					GOSLAB_CACHE_USER);
+		if (!c)
 			why = "out of memory";
 	}
 	mutex_unlock(&goslab_caches_mutex);

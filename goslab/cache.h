@@ -84,9 +84,17 @@ struct goslab_cache {
 extern struct list_head goslab_caches;
 extern struct mutex goslab_caches_mutex;
 
-struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int size,
-						  unsigned int align, slab_flags_t flags,
-						  void (*ctor)(void *), bool kmalloc);
+/* What a cache is for: a user's, a kmalloc size class, a stack pool. */
+enum goslab_cache_kind {
+	GOSLAB_CACHE_USER,
+	GOSLAB_CACHE_KMALLOC,
+	GOSLAB_CACHE_STACK,
+};
+
+struct goslab_cache *
+goslab_cache_create_internal(const char *name, unsigned int size,
+			     unsigned int align, slab_flags_t flags,
+			     void (*ctor)(void *), enum goslab_cache_kind kind);
 void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 				size_t req, unsigned long caller);
 void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,

@@ -45,19 +45,13 @@ static int goslab_cpu_dead(unsigned int cpu)
 {
 	struct goslab_cache *c;
 	struct goslab_heap *h;
-	enum goslab_zone z;
-	int nid;
 
 	mutex_lock(&goslab_caches_mutex);
 	list_for_each_entry(c, &goslab_caches, list)
 		goslab_mcache_drain_cpu(c, cpu);
 	mutex_unlock(&goslab_caches_mutex);
-	for_each_node_state(nid, N_MEMORY)
-		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
-			h = goslab_heap_get_own(nid, z);
-			if (h)
-				goslab_heap_flush_pcache(h, cpu);
-		}
+	for_each_goslab_heap(h)
+		goslab_heap_flush_pcache(h, cpu);
 	return 0;
 }
 

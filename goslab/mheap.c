@@ -721,13 +721,13 @@ bool goslab_heap_has_memory(int nid, enum goslab_zone zone)
 	}
 }
 
-struct goslab_heap *goslab_heap_get_own(int nid, enum goslab_zone zone)
+struct goslab_heap *goslab_heap_owned(int nid, enum goslab_zone zone)
 {
 	return heaps[nid][zone];
 }
 
 /**
- * goslab_heap_get() - the heap that serves a node and zone class
+ * goslab_heap_serving() - the heap that serves a node and zone class
  * @nid: node, or NUMA_NO_NODE for the local one
  * @zone: zone class
  *
@@ -736,7 +736,7 @@ struct goslab_heap *goslab_heap_get_own(int nid, enum goslab_zone zone)
  *
  * Return: a heap, or NULL if no node has memory of @zone.
  */
-struct goslab_heap *goslab_heap_get(int nid, enum goslab_zone zone)
+struct goslab_heap *goslab_heap_serving(int nid, enum goslab_zone zone)
 {
 	if (nid == NUMA_NO_NODE)
 		nid = numa_mem_id();

@@ -137,8 +137,34 @@ struct goslab_heap {
 	struct goslab_fixalloc chunkmeta;
 };
 
-/* Heap serving (node, zone): itself, or the nearest node with that zone. */
-struct goslab_heap *goslab_heap_get(int nid, enum goslab_zone zone);
+/* Heap serving (node, zone): its own, or the nearest node's with that zone. */
+struct goslab_heap *goslab_heap_serving(int nid, enum goslab_zone zone);
+/* The node's own heap of that zone class, or NULL if it has none. */
+struct goslab_heap *goslab_heap_owned(int nid, enum goslab_zone zone);
+
+/* for_each_goslab_heap()'s step: the heap after (*@nid, *@z), in *@h. */
+static inline bool goslab_heap_next(int *nid, int *z, struct goslab_heap **h)
+{
+	while (*nid < MAX_NUMNODES) {
+		if (++*z < GOSLAB_NR_ZONES) {
+			*h = goslab_heap_owned(*nid, *z);
+			if (*h)
+				return true;
+		} else {
+			*z = -1;
+			*nid = next_memory_node(*nid);
+		}
+	}
+	return false;
+}
+
+/**
+ * for_each_goslab_heap() - every heap: each zone class of each node with memory
+ * @h: struct goslab_heap *, set to each heap in turn (h->nid, h->zone)
+ */
+#define for_each_goslab_heap(h)						\
+	for (int __nid = first_memory_node, __z = -1;			\
+	     goslab_heap_next(&__nid, &__z, &(h));)
 bool goslab_heap_has_memory(int nid, enum goslab_zone zone);
 
 int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
@@ -159,8 +185,6 @@ bool goslab_heap_check(struct goslab_heap *h);
 
 int goslab_heaps_init(void);
 void goslab_heaps_exit(void);
-
-struct goslab_heap *goslab_heap_get_own(int nid, enum goslab_zone zone);
 
 #ifdef CONFIG_FAULT_INJECTION
 #include <linux/fault-inject.h>

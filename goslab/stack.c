@@ -41,7 +41,6 @@ void *goslab_stack_alloc(unsigned int size, gfp_t gfp)
 {
 	unsigned int order, npages;
 	struct goslab_span *s = NULL;
-	struct goslab_heap *h;
 	unsigned long flags;
 
 	if (!stack_size_valid(size)) {
@@ -64,16 +63,9 @@ void *goslab_stack_alloc(unsigned int size, gfp_t gfp)
 	}
 	spin_unlock_irqrestore(&stack_large_lock, flags);
 	if (!s) {
-		h = goslab_heap_get(NUMA_NO_NODE, goslab_gfp_zone(gfp));
-		if (!h)
-			return NULL;
-		s = goslab_span_alloc(h, npages, gfp);
+		s = goslab_span_alloc_one(size, gfp, NUMA_NO_NODE);
 		if (!s)
 			return NULL;
-		s->size = size;
-		s->nelems = 1;
-		s->elemsize = size;
-		INIT_LIST_HEAD(&s->list);
 	}
 	WRITE_ONCE(s->state, GOSLAB_SPAN_STACK);
 	goslab_obj_alloc_hook(NULL, s->base, size, size, gfp, _RET_IP_);
@@ -189,13 +181,9 @@ int goslab_stack_init(void)
 		snprintf(name, sizeof(name), "stack-%u", size);
 		stack_pool[i] = goslab_cache_create_internal(name, size,
 							     min_t(unsigned int, size, PAGE_SIZE),
-							     0, NULL, false);
+							     0, NULL, GOSLAB_CACHE_STACK);
 		if (!stack_pool[i])
 			return -ENOMEM;
-		stack_pool[i]->stack = true;
-		mutex_lock(&goslab_caches_mutex);
-		list_add_tail(&stack_pool[i]->list, &goslab_caches);
-		mutex_unlock(&goslab_caches_mutex);
 	}
 	return 0;
 }
