@@ -168,6 +168,15 @@ else
 		"$(head -n 20 <<<"$out")"
 fi
 
+# Calls between goslab/*.c go only downward (the layers in scripts/layers.py).
+if [ -z "$want_lint" ]; then
+	:
+elif out=$(python3 scripts/layers.py --check 2>&1); then
+	pass "layers ($out)"
+else
+	fail layers "a file calls a layer above it" "$out"
+fi
+
 if [ -z "$want_lint" ]; then
 	:
 elif ! command -v shellcheck >/dev/null; then
