@@ -209,9 +209,9 @@ fi
 # Each target runs for its share of the budget from the committed seeds;
 # what it finds stays in build/fuzz/corpus/ for the next run.
 if [ -n "$want_fuzz" ]; then
-	targets=(sizeclass palloc span)
+	mapfile -t targets < <(fuzz_targets)
 	budget=${GOSLAB_FUZZ_SECONDS:-60}
-	each=$((budget / ${#targets[@]}))
+	each=$((budget / (${#targets[@]} ? ${#targets[@]} : 1)))
 	[ "$each" -ge 1 ] || each=1
 	if ! out=$(make -s -C tests/fuzz all 2>&1 >"$logs/fuzz-build.log"); then
 		for t in "${targets[@]}"; do
