@@ -4,6 +4,9 @@
 # Safe to re-run; quick when everything is already present.
 set -euo pipefail
 
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
 SUDO=
 if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
@@ -57,7 +60,7 @@ installed_image() {
 	done
 }
 
-stamp_dir=${GOSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/goslab}
+stamp_dir=$GOSLAB_CACHE
 mkdir -p "$stamp_dir"
 stamp=$stamp_dir/setup.stamp
 
