@@ -191,6 +191,11 @@ if [ -n "$want_lint" ]; then
 	tally < <(scripts/check-model.sh 2>&1 || true)
 fi
 
+# The VM judge on small logs: brackets, interleaved console lines.
+if [ -n "$want_lint" ]; then
+	tally < <(python3 tests/tools/judge_test.py 2>&1 || true)
+fi
+
 # goslabinfo and goslab-plot on the committed debugfs snapshot.
 if [ -z "$want_lint" ]; then
 	:
