@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * goslab internals: the structures of every layer and the calls between them.
+ * goslab internals: the private headers of every layer, included bottom up.
  *
  * Go's names are kept where they make the mapping obvious: a span is an
  * mspan, a central is an mcentral, the per-CPU part of a cache is an mcache,

@@ -20,7 +20,7 @@
  * in the middle of the fast path then. The mcache of a CPU that is gone is
  * drained by the hotplug callback, when nothing runs on that CPU.
  *
- * The fast paths are inline in internal.h. Allocation takes slots without
+ * The fast paths are inline in mcache.h. Allocation takes slots without
  * any lock: that only ever makes free slots live. Frees check and mark
  * slots under the span's lock (Documentation/free-protocol.rst), which the
  * context's own sweep takes too. A free of the object the context

@@ -183,7 +183,7 @@ static struct goslab_chunk *heap_take(struct goslab_heap *h, unsigned int n,
 
 /* === The span map (Go's arena index: spanOf) === */
 
-/* Read by goslab_span_of() (internal.h). */
+/* Read by goslab_span_of() (mheap.h). */
 struct goslab_span ***goslab_span_map;
 unsigned long goslab_span_map_len;
 

@@ -5,7 +5,7 @@
  * live-waste accounting of the kmalloc caches (stats.c).
  *
  * Each hook is inline and costs one static branch per feature that is off.
- * Included at the end of internal.h.
+ * Included through internal.h, after the structures it reads.
  *
  * Overview: Documentation/design.rst.
  */

@@ -164,7 +164,7 @@ def analyse(root):
         for head, body in top_level(text):
             if body is None or "(" not in head or "=" in head:
                 continue
-            if not re.search(r"\binline\b", head):
+            if not re.search(r"\b(?:inline|__always_inline|__inline__)\b", head):
                 continue
             ids = IDENT.findall(head[:head.index("(")])
             if ids:

@@ -18,7 +18,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 
-#include "../../goslab/goslab.h"
+#include "goslab.h"
 
 /* === goslab_api === */
 

@@ -24,7 +24,7 @@
 #include <linux/tracepoint.h>
 #include <linux/vmalloc.h>
 
-#include "../../goslab/goslab.h"
+#include "goslab.h"
 
 #define PATTERN		0x5a
 #define MAX_SMALL	(32 * 1024)

@@ -237,7 +237,7 @@ bit irq_go;
 
 /* goslab_span_obj_live(): handed out or allocated at the sweep, not freed */
 #define LIVE(i) ((((i) < fidx) || (ab & BIT(i))) && !(fb & BIT(i)))
-/* span_holds_objects() && s->cache == c */
+/* goslab_span_holds_objects() && s->cache == c */
 #define HOLDS_OBJECTS (st == CACHED || st == PARTIAL || st == FULL || st == PENDING)
 
 /*
@@ -934,7 +934,7 @@ inline free_rest(ctx, i, misuse, own_ctx)
 	:: !found -> break
 	:: else ->
 		IRQ_POINT;
-		atomic {	/* span_holds_objects(s) && s->cache == c */
+		atomic {	/* goslab_span_holds_objects(s) && s->cache == c */
 			TOUCH;
 			found = HOLDS_OBJECTS;
 			if

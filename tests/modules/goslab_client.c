@@ -13,7 +13,7 @@
 #include <linux/list.h>
 #include <linux/string.h>
 
-#include "../../goslab/goslab.h"
+#include "goslab.h"
 
 struct session {
 	struct list_head node;

@@ -11,7 +11,7 @@
 #include <linux/module.h>
 #include <linux/sched/task_stack.h>
 
-#include "../../goslab/goslab.h"
+#include "goslab.h"
 
 #define SCRAMBLE	0x5a5aa5a5c3c33c3cUL
 

@@ -74,7 +74,7 @@
 #include <linux/sort.h>
 #include <linux/topology.h>
 
-#include "../../goslab/goslab.h"
+#include "goslab.h"
 
 static char *test = "double_free";
 module_param(test, charp, 0444);

@@ -21,7 +21,7 @@
 #include <linux/string.h>
 #include <linux/io.h>
 
-#include "../../goslab/goslab.h"
+#include "goslab.h"
 
 static unsigned int failed, passed;
 

@@ -14,7 +14,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "../../goslab/goslab.h"
+#include "goslab.h"
 
 static unsigned int size = 100;
 module_param(size, uint, 0444);

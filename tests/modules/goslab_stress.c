@@ -43,7 +43,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "../../goslab/goslab.h"
+#include "goslab.h"
 
 static char *mode = "stress";
 module_param(mode, charp, 0444);

@@ -85,6 +85,17 @@ _unload() {
 	return $rc
 }
 
+# _refused: debugfs refused, one "key value" line per kind.
+_refused() {
+	sed 's/: / /' "$dir/refused"
+}
+
+# _inuse: objects in use over every cache (debugfs caches, column inuse).
+_inuse() {
+	awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "inuse") c = i; next }
+	     { n += $c } END { print n + 0 }' "$dir/caches"
+}
+
 # _need_ko NAME: NAME.ko's path in $ko, or skip the test if there is none.
 _need_ko() {
 	ko=$(_find_ko "$1")

@@ -32,17 +32,6 @@ _summary() {
 	echo "$sum" | sed -n "s/^$1: //p"
 }
 
-# _refused: debugfs refused, one "key value" line per kind.
-_refused() {
-	sed 's/: / /' "$dir/refused"
-}
-
-# _inuse: objects in use over every cache (debugfs caches, column inuse).
-_inuse() {
-	awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "inuse") c = i; next }
-	     { n += $c } END { print n + 0 }' "$dir/caches"
-}
-
 # _baseline, _balance WHAT: goslab holds in spans, large objects and caches
 # what it held before (no scavenge: a full one takes seconds on a debug
 # kernel, and pages in spans are what a kept cache would hold).

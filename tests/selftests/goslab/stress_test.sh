@@ -19,17 +19,6 @@ _summary() {
 	sed -n "s/^$1: //p" "$dir/summary"
 }
 
-# _refused: debugfs refused, one "key value" line per kind.
-_refused() {
-	sed 's/: / /' "$dir/refused"
-}
-
-# _inuse: objects in use over every cache (debugfs caches, column inuse).
-_inuse() {
-	awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "inuse") c = i; next }
-	     { n += $c } END { print n + 0 }' "$dir/caches"
-}
-
 # _scavenge: give every free page back, as the script's fixed point.
 _scavenge() {
 	echo 1 >"$dir/scavenge"
