@@ -285,7 +285,8 @@ EXPORT_SYMBOL_GPL(goslab_cache_alloc);
  * @node: node the memory must come from, or NUMA_NO_NODE for any
  *
  * The object is memory of @node. A node with no memory (of the cache's
- * zone) is served by the nearest node that has it.
+ * zone), or with none free and no __GFP_THISNODE in @gfp, is served by the
+ * nearest node that has it, as kmalloc_node() is.
  *
  * Return: the object, or NULL when memory is short.
  */

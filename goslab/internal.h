@@ -187,6 +187,8 @@ struct goslab_pcache {
  * @large: large-object spans live.
  * @fallback: allocations served from another node because this node has no
  *	memory in this zone.
+ * @node_fallback: pages asked of this heap and taken from another node's
+ *	heap because this node had none free (goslab_heap_alloc_pages()).
  * @grow_fail: failed grows.
  * @pcache: per-CPU page caches.
  * @spans: fixalloc for span structs, node-local.
@@ -205,6 +207,7 @@ struct goslab_heap {
 	unsigned long scavenged;
 	atomic_long_t large;
 	atomic_long_t fallback;
+	atomic_long_t node_fallback;
 	atomic_long_t grow_fail;
 	struct goslab_pcache __percpu *pcache;
 	struct goslab_fixalloc spans;

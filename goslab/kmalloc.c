@@ -65,7 +65,7 @@ void *goslab_large_alloc(size_t size, gfp_t gfp, int node,
 	s->nelems = 1;
 	s->elemsize = npages << PAGE_SHIFT;
 	WRITE_ONCE(s->state, GOSLAB_SPAN_LARGE);
-	atomic_long_inc(&h->large);
+	atomic_long_inc(&s->heap->large);
 	goslab_obj_alloc_hook(NULL, s->base, size, s->elemsize, gfp, caller);
 	return s->base;
 }

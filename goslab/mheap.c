@@ -285,42 +285,31 @@ static gfp_t grow_attempt_gfp(gfp_t g, unsigned int order,
 	       GOSLAB_GFP_OPPORTUNISTIC_SET;
 }
 
-/*
- * Add a chunk of at least @npages pages. Tries a full chunk, then smaller
- * orders, each taking only what is free now, down to the one @npages
- * needs: that last attempt has the caller's flags (reclaim, compaction,
- * reserves, __GFP_NOFAIL, the warning on failure), so goslab fails no
- * sooner and tries no harder than the page allocator would for that order.
- * Called without h->lock; sleeps only if @gfp allows. Returns 0, -ENOMEM
- * when memory was refused, or another error (the span map does not cover
- * the chunk) that no retry can mend.
- */
-static int heap_grow(struct goslab_heap *h, unsigned int npages, gfp_t gfp)
+/* goslab's own fault (debugfs fail_grow); as fail_page_alloc, never __GFP_NOFAIL. */
+static bool grow_fault(unsigned int npages, gfp_t gfp)
 {
-	unsigned int min_order = order_base_2(npages), order;
+#ifdef CONFIG_FAULT_INJECTION
+	return !(gfp & __GFP_NOFAIL) &&
+	       should_fail(&goslab_fail_grow, npages << PAGE_SHIFT);
+#else
+	return false;
+#endif
+}
+
+/*
+ * Make @page, a block of 1 << @order pages of @h's node and zone, a chunk
+ * of @h. Called without h->lock. On failure the page goes back and the
+ * failed grow is counted. Returns 0, -ENOMEM, or another error (the span
+ * map does not cover the chunk) that no retry can mend.
+ */
+static int heap_add_chunk(struct goslab_heap *h, struct page *page,
+			  unsigned int order, gfp_t gfp)
+{
+	unsigned long pfn = page_to_pfn(page), flags;
 	struct goslab_chunk *c, *pos;
-	struct page *page = NULL;
-	unsigned long flags, pfn;
-	gfp_t g = grow_gfp(h, gfp);
 	int err = -ENOMEM;
 
-#ifdef CONFIG_FAULT_INJECTION
-	/* As fail_page_alloc, goslab's own fault never fails __GFP_NOFAIL. */
-	if (!(gfp & __GFP_NOFAIL) &&
-	    should_fail(&goslab_fail_grow, npages << PAGE_SHIFT))
-		goto fail;
-#endif
-	for (order = GOSLAB_CHUNK_ORDER; order >= min_order; order--) {
-		page = alloc_pages_node(h->nid,
-					grow_attempt_gfp(g, order, min_order),
-					order);
-		if (page || !order)
-			break;
-	}
-	if (!page)
-		goto fail;
 	atomic_long_add(1L << order, &goslab_buddy_pages);
-	pfn = page_to_pfn(page);
 	if (WARN_ON_ONCE(page_to_nid(page) != h->nid)) {
 		err = -EINVAL;
 		goto fail_free;
@@ -349,9 +338,76 @@ fail_meta:
 fail_free:
 	__free_pages(page, order);
 	atomic_long_sub(1L << order, &goslab_buddy_pages);
-fail:
 	atomic_long_inc(&h->grow_fail);
 	return err;
+}
+
+/*
+ * Add a chunk of at least @npages pages of @h's node. Tries a full chunk,
+ * then smaller orders, each taking only what is free now, down to the one
+ * @npages needs: that last attempt has the caller's flags (reclaim,
+ * compaction, reserves, __GFP_NOFAIL, the warning on failure), so goslab
+ * fails no sooner and tries no harder than the page allocator would for
+ * that order. Called without h->lock; sleeps only if @gfp allows. Returns
+ * 0, -ENOMEM when memory was refused, or another error (the span map does
+ * not cover the chunk) that no retry can mend.
+ */
+static int heap_grow(struct goslab_heap *h, unsigned int npages, gfp_t gfp)
+{
+	unsigned int min_order = order_base_2(npages), order;
+	struct page *page = NULL;
+	gfp_t g = grow_gfp(h, gfp);
+
+	if (grow_fault(npages, gfp))
+		goto fail;
+	for (order = GOSLAB_CHUNK_ORDER; order >= min_order; order--) {
+		page = alloc_pages_node(h->nid,
+					grow_attempt_gfp(g, order, min_order),
+					order);
+		if (page || !order)
+			break;
+	}
+	if (!page)
+		goto fail;
+	return heap_add_chunk(h, page, order, gfp);
+
+fail:
+	atomic_long_inc(&h->grow_fail);
+	return -ENOMEM;
+}
+
+/*
+ * The last attempt of an allocation that may be served by any node: the
+ * smallest order @npages needs, the caller's flags and no __GFP_THISNODE,
+ * from @h's node's zonelist, so the page allocator falls back, reclaims,
+ * compacts and OOM-kills as it would for the caller. The chunk joins the
+ * heap of the node the page came from. Returns that heap or an ERR_PTR().
+ */
+static struct goslab_heap *heap_grow_any(struct goslab_heap *h,
+					 unsigned int npages, gfp_t gfp)
+{
+	unsigned int order = order_base_2(npages);
+	struct goslab_heap *owner;
+	struct page *page;
+	int err;
+
+	if (grow_fault(npages, gfp))
+		goto fail;
+	page = alloc_pages_node(h->nid, grow_gfp(h, gfp) & ~__GFP_THISNODE,
+				order);
+	if (!page)
+		goto fail;
+	owner = heaps[page_to_nid(page)][h->zone];
+	if (WARN_ON_ONCE(!owner)) {
+		__free_pages(page, order);
+		goto fail;
+	}
+	err = heap_add_chunk(owner, page, order, gfp);
+	return err ? ERR_PTR(err) : owner;
+
+fail:
+	atomic_long_inc(&h->grow_fail);
+	return ERR_PTR(-ENOMEM);
 }
 
 /* === Per-CPU page cache (Go's pageCache) === */
@@ -464,12 +520,135 @@ void goslab_heap_flush_pcache(struct goslab_heap *h, int cpu)
 
 /* === Allocating and freeing pages === */
 
+/* A run of @npages from @h's page cache or chunks, without growing. */
+static bool heap_take_run(struct goslab_heap *h, unsigned int npages,
+			  unsigned int align, struct goslab_chunk **chunkp,
+			  unsigned long *pfnp)
+{
+	struct goslab_chunk *c;
+	unsigned long flags;
+	unsigned int idx;
+
+	if (npages < GOSLAB_PCACHE_MAX_NPAGES &&
+	    pcache_alloc(h, npages, align, chunkp, pfnp))
+		return true;
+	spin_lock_irqsave(&h->lock, flags);
+	c = heap_take(h, npages, align, &idx);
+	spin_unlock_irqrestore(&h->lock, flags);
+	if (!c)
+		return false;
+	*chunkp = c;
+	*pfnp = c->pfn + idx;
+	return true;
+}
+
+/*
+ * The run is @owner's; @h was asked. Pages of another node's heap are
+ * counted on @h: its node could not give them.
+ */
+static void heap_count_run(struct goslab_heap *h, struct goslab_heap *owner,
+			   unsigned int npages)
+{
+	atomic_long_add(npages, &owner->inuse);
+	if (owner != h)
+		atomic_long_add(npages, &h->node_fallback);
+}
+
+/*
+ * May @h's request go to other nodes? Not with __GFP_THISNODE, and not
+ * for a heap outside heaps[][] (the KUnit suites' own), which only ever
+ * grows on its node with the caller's flags.
+ */
+static bool heap_may_fall_back(struct goslab_heap *h, gfp_t gfp)
+{
+	return !(gfp & __GFP_THISNODE) && heaps[h->nid][h->zone] == h;
+}
+
+/*
+ * The heaps of @h's zone class on the other nodes, nearest first: by
+ * node_distance() from @h's node, then by node id. @prev is the one
+ * returned last, NULL to start.
+ */
+static struct goslab_heap *heap_next_near(struct goslab_heap *h,
+					  struct goslab_heap *prev)
+{
+	int pd = prev ? node_distance(h->nid, prev->nid) : -1;
+	int pn = prev ? prev->nid : -1, nid, d, bd = 0;
+	struct goslab_heap *best = NULL, *o;
+
+	for_each_node_state(nid, N_MEMORY) {
+		o = heaps[nid][h->zone];
+		if (!o || o == h)
+			continue;
+		d = node_distance(h->nid, nid);
+		if (d < pd || (d == pd && nid <= pn))
+			continue;
+		if (!best || d < bd || (d == bd && nid < best->nid)) {
+			best = o;
+			bd = d;
+		}
+	}
+	return best;
+}
+
+/*
+ * The page allocator's order of things for a request any node may serve:
+ * what is free now, on this node's heap and then on the others' nearest
+ * first (taking a run, or growing by what the buddy allocator has free
+ * without reclaim, reserves or a warning); then one attempt with the
+ * caller's flags and no __GFP_THISNODE, from this node's zonelist, where
+ * the page allocator reclaims, compacts and OOM-kills as for the caller.
+ */
+static int heap_alloc_any(struct goslab_heap *h, unsigned int npages,
+			  unsigned int align, gfp_t gfp, bool nofail,
+			  struct goslab_chunk **chunkp, unsigned long *pfnp)
+{
+	/* As the opportunistic orders, but kswapd may be woken. */
+	const gfp_t light = (gfp & ~(GOSLAB_GFP_OPPORTUNISTIC_CLEAR &
+				      ~__GFP_KSWAPD_RECLAIM)) |
+			    GOSLAB_GFP_OPPORTUNISTIC_SET;
+	struct goslab_heap *o = h;
+	unsigned int tries;
+
+	do {
+		if (heap_take_run(o, npages, align, chunkp, pfnp) ||
+		    (!heap_grow(o, npages, light) &&
+		     heap_take_run(o, npages, align, chunkp, pfnp)))
+			goto found;
+		o = heap_next_near(h, o == h ? NULL : o);
+	} while (o);
+
+	for (tries = 0; tries < 3 || nofail; tries++) {
+		o = heap_grow_any(h, npages, gfp);
+		if (IS_ERR(o)) {
+			if (!nofail || PTR_ERR(o) != -ENOMEM)
+				return -ENOMEM;
+			cond_resched();
+			continue;
+		}
+		/* Other CPUs may take the new chunk's pages first. */
+		if (heap_take_run(o, npages, align, chunkp, pfnp))
+			goto found;
+		if (heap_take_run(h, npages, align, chunkp, pfnp)) {
+			o = h;
+			goto found;
+		}
+		if (nofail)
+			cond_resched();
+	}
+	return -ENOMEM;
+found:
+	heap_count_run(h, o, npages);
+	return 0;
+}
+
 /**
  * goslab_heap_alloc_pages() - take a run of pages from a heap
  * @h: heap
  * @npages: pages wanted, 1 .. GOSLAB_CHUNK_PAGES
- * @gfp: what the caller allows (sleeping, reclaim)
- * @chunkp: the chunk the pages are in, on success
+ * @gfp: what the caller allows (sleeping, reclaim, __GFP_THISNODE)
+ * @chunkp: the chunk the pages are in, on success; its heap is @h's, or
+ *	another node's when @h could not serve the request
  * @pfnp: the first page frame, on success
  *
  * Small runs come from this CPU's page cache; others from the heap by first
@@ -477,6 +656,14 @@ void goslab_heap_flush_pcache(struct goslab_heap *h, int cpu)
  * multiple of the largest power of two that divides @npages, as a buddy
  * block would: that is what aligns power-of-two kmalloc sizes, large
  * objects and stack blocks to their size.
+ *
+ * Without __GFP_THISNODE, a heap that cannot serve the request from what
+ * its node has free hands it to the other nodes' heaps, nearest first
+ * (node_distance()), and the last attempt is the page allocator's with the
+ * caller's flags from any node, reclaim and OOM killer included, as
+ * alloc_pages_node() falls back; the pages that come from another node are
+ * counted in @h's node_fallback. With __GFP_THISNODE the pages are @h's
+ * node's or none.
  *
  * With __GFP_NOFAIL and __GFP_DIRECT_RECLAIM in @gfp this does not fail
  * for want of memory: the heap's growth carries __GFP_NOFAIL and the search
@@ -491,9 +678,7 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 {
 	/* As in the page allocator: no __GFP_NOFAIL without direct reclaim. */
 	const bool nofail = (gfp & __GFP_NOFAIL) && gfpflags_allow_blocking(gfp);
-	struct goslab_chunk *c;
-	unsigned long flags;
-	unsigned int idx, tries, align;
+	unsigned int tries, align;
 	int err;
 
 	if (!npages || npages > GOSLAB_CHUNK_PAGES) {
@@ -501,18 +686,12 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 		return -EINVAL;
 	}
 	align = run_align(npages);
+	if (heap_may_fall_back(h, gfp))
+		return heap_alloc_any(h, npages, align, gfp, nofail, chunkp,
+				      pfnp);
 	for (tries = 0; tries < 3 || nofail; tries++) {
-		if (npages < GOSLAB_PCACHE_MAX_NPAGES &&
-		    pcache_alloc(h, npages, align, chunkp, pfnp))
+		if (heap_take_run(h, npages, align, chunkp, pfnp))
 			goto found;
-		spin_lock_irqsave(&h->lock, flags);
-		c = heap_take(h, npages, align, &idx);
-		spin_unlock_irqrestore(&h->lock, flags);
-		if (c) {
-			*chunkp = c;
-			*pfnp = c->pfn + idx;
-			goto found;
-		}
 		/*
 		 * Other CPUs may take the new chunk's pages first: search again.
 		 * __GFP_NOFAIL retries a want of memory, nothing else.
@@ -525,7 +704,7 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 	}
 	return -ENOMEM;
 found:
-	atomic_long_add(npages, &h->inuse);
+	heap_count_run(h, h, npages);
 	return 0;
 }
 
@@ -857,9 +1036,10 @@ void goslab_heaps_exit(void)
  * @npages: pages
  * @gfp: what the caller allows
  *
- * The span struct comes from the heap's fixalloc, zeroed (state FREE);
- * every page maps to it in the span map once this returns. The caller sets
- * its state.
+ * The pages may come from another node's heap when @h cannot serve them
+ * (goslab_heap_alloc_pages()); s->heap is the heap they are from, and the
+ * span struct comes from its fixalloc, zeroed (state FREE). Every page
+ * maps to it in the span map once this returns. The caller sets its state.
  *
  * Return: the span, or NULL.
  */
@@ -870,15 +1050,16 @@ struct goslab_span *goslab_span_alloc(struct goslab_heap *h,
 	struct goslab_span *s;
 	unsigned long pfn;
 
-	s = goslab_fixalloc_alloc(&h->spans, gfp);
-	if (!s)
+	if (goslab_heap_alloc_pages(h, npages, gfp, &c, &pfn))
 		return NULL;
-	if (goslab_heap_alloc_pages(h, npages, gfp, &c, &pfn)) {
-		goslab_fixalloc_free(&h->spans, s);
+	/* The struct is of the heap the pages are from: s->heap's node. */
+	s = goslab_fixalloc_alloc(&c->heap->spans, gfp);
+	if (!s) {
+		goslab_chunk_free_pages(c, pfn, npages);
 		return NULL;
 	}
 	spin_lock_init(&s->lock);
-	s->heap = h;
+	s->heap = c->heap;
 	s->chunk = c;
 	s->pfn = pfn;
 	s->npages = npages;

@@ -113,8 +113,35 @@ def main():
 
     rc, out, err = run(sys.executable, INFO, '-d', snap, '--all')
     ok = rc == 0 and all(h in out for h in ('live_waste_pct', 'est_live_bytes',
-                                             'large_objects', 'alloc_fast'))
+                                             'large_objects', 'alloc_fast',
+                                             'node_fallback'))
     result(ok, n + ' goslabinfo --all shows every table', err.strip() or 'a table is missing')
+
+    # Every raw table comes out with the debugfs file's header and rows.
+    for opt, name in (('--nodes', 'nodes'), ('--classes', 'classes'), ('--cpus', 'cpus')):
+        rc, out, err = run(sys.executable, INFO, '-d', snap, opt)
+        head, rows = table_after_summary(out)
+        with open(os.path.join(snap, name)) as f:
+            lines = [l.split() for l in f.read().splitlines() if l.strip()]
+        why = ''
+        if rc:
+            why = 'exit %d: %s' % (rc, err.strip())
+        elif not lines or head != lines[0]:
+            why = 'header %s, not the file\'s' % ' '.join(head)
+        elif [[r[h] for h in head] for r in rows] != [l for l in lines[1:] if len(l) == len(head)]:
+            why = 'rows disagree with the snapshot'
+        result(not why, '%s goslabinfo %s: the %s table as in debugfs' % (n, opt, name), why)
+
+    s = {}
+    with open(os.path.join(snap, 'summary')) as f:
+        for l in f:
+            if ': ' in l:
+                k, v = l.split(': ', 1)
+                s[k] = v.strip()
+    rc, out, err = run(sys.executable, INFO, '-d', snap, '--summary')
+    want = 'node fallback pages %s,' % s.get('node_fallback', '?')
+    result(rc == 0 and want in out, n + ' goslabinfo --summary shows node_fallback',
+           err.strip() or 'no "%s" in the summary' % want)
 
     rc, out, err = run(sys.executable, INFO, '-d', snap, '-w', '0.1', '--count', '2')
     result(rc == 0 and out.count('goslabinfo ') == 2 and out.count('Pages held') == 2,
