@@ -139,7 +139,11 @@ void goslab_fixalloc_destroy(struct goslab_fixalloc *f);
  * @npages: 1 << @order.
  * @nfree: free pages; heap->lock.
  * @idle_since: jiffies when the chunk last became entirely free.
- * @bits: pallocBits, one bit per page, set = in use; heap->lock.
+ * @nabsent: pages given back to the buddy allocator one by one, the chunk
+ *	split (split_page()) around spans kept for good; heap->lock.
+ * @bits: pallocBits, one bit per page, set = in use or absent; heap->lock.
+ * @absent: one bit per page, set = given back (then set in @bits too);
+ *	heap->lock.
  * @sum: summary of each 64-page word of @bits; heap->lock.
  * @root: summary of the whole chunk; heap->lock.
  */
@@ -151,7 +155,9 @@ struct goslab_chunk {
 	unsigned int npages;
 	unsigned int nfree;
 	unsigned long idle_since;
+	unsigned int nabsent;
 	u64 bits[GOSLAB_CHUNK_WORDS];
+	u64 absent[GOSLAB_CHUNK_WORDS];
 	struct goslab_sum sum[GOSLAB_CHUNK_WORDS];
 	struct goslab_sum root;
 };
@@ -235,7 +241,8 @@ bool goslab_heap_check(struct goslab_heap *h);
 #endif
 
 int goslab_heaps_init(void);
-void goslab_heaps_exit(void);
+unsigned long goslab_heaps_exit(void);
+unsigned long goslab_heaps_trim(bool (*kept)(const struct goslab_span *s));
 
 struct goslab_heap *goslab_heap_get_own(int nid, enum goslab_zone zone);
 
@@ -463,7 +470,7 @@ void goslab_mcache_exit(void);
 void goslab_mcache_init_cpu(struct goslab_cache *c, int cpu);
 void goslab_mcache_drain_cpu(struct goslab_cache *c, int cpu);
 void goslab_mcache_drain_all(struct goslab_cache *c);
-void goslab_caches_exit(void);
+unsigned long goslab_caches_exit(void);
 void *goslab_mcache_alloc(struct goslab_cache *c, gfp_t gfp);
 size_t goslab_mcache_alloc_bulk(struct goslab_cache *c, size_t nr,
 				void **objs);

@@ -106,7 +106,7 @@ static void chunk_mark(struct goslab_chunk *c, unsigned int idx,
 		c->nfree -= n;
 	} else {
 		c->nfree += n;
-		if (c->nfree == c->npages)
+		if (c->nfree + c->nabsent == c->npages)
 			c->idle_since = jiffies;
 	}
 }
@@ -116,6 +116,20 @@ static bool chunk_range_used(const struct goslab_chunk *c, unsigned int idx,
 			     unsigned int n)
 {
 	return goslab_palloc_range_used(c->bits, idx, n);
+}
+
+/* Are pages [idx, idx + n) all in use, none of them given back? */
+static bool chunk_range_live(const struct goslab_chunk *c, unsigned int idx,
+			     unsigned int n)
+{
+	unsigned int i;
+
+	if (!chunk_range_used(c, idx, n))
+		return false;
+	for (i = idx; c->nabsent && i < idx + n; i++)
+		if (c->absent[i / 64] & BIT_ULL(i % 64))
+			return false;
+	return true;
 }
 
 static void chunk_init(struct goslab_chunk *c, struct goslab_heap *h,
@@ -129,13 +143,67 @@ static void chunk_init(struct goslab_chunk *c, struct goslab_heap *h,
 	c->npages = 1U << order;
 	c->nfree = c->npages;
 	c->idle_since = jiffies;
+	c->nabsent = 0;
 	memset(c->bits, 0, sizeof(c->bits));
+	memset(c->absent, 0, sizeof(c->absent));
 	/* A chunk smaller than a word: the missing pages are never free. */
 	if (c->npages < 64)
 		c->bits[0] = GENMASK_ULL(63, c->npages);
 	for (i = 0; i < chunk_words(c); i++)
 		c->sum[i] = word_sum(c->bits[i]);
 	c->root = merge_sums(c->sum, chunk_words(c));
+}
+
+/*
+ * Give every free page of @c back to the buddy allocator on its own and
+ * mark it absent: what stays of the chunk is its pages in use. The first
+ * time splits the chunk's block into single pages (it was allocated
+ * without __GFP_COMP). Returns the pages given back.
+ */
+static unsigned int chunk_trim(struct goslab_heap *h, struct goslab_chunk *c)
+{
+	unsigned int i, w, n = 0;
+	u64 free;
+
+	lockdep_assert_held(&h->lock);
+	if (!c->nfree)
+		return 0;
+	if (!c->nabsent && c->order)
+		split_page(pfn_to_page(c->pfn), c->order);
+	for (w = 0; w < chunk_words(c); w++) {
+		free = ~c->bits[w];
+		if (!free)
+			continue;
+		for (i = 0; i < 64; i++)
+			if (free & BIT_ULL(i))
+				__free_page(pfn_to_page(c->pfn + w * 64 + i));
+		n += hweight64(free);
+		c->absent[w] |= free;
+		c->bits[w] = ~0ULL;
+		c->sum[w] = word_sum(c->bits[w]);
+	}
+	c->root = merge_sums(c->sum, chunk_words(c));
+	c->nfree -= n;
+	c->nabsent += n;
+	h->held -= n;
+	h->scavenged += n;
+	atomic_long_sub(n, &goslab_buddy_pages);
+	return n;
+}
+
+/* A chunk entirely free (but for its absent pages) goes back. */
+static void chunk_release(struct goslab_chunk *c)
+{
+	unsigned int i;
+
+	if (!c->nabsent) {
+		__free_pages(pfn_to_page(c->pfn), c->order);
+	} else {
+		for (i = 0; i < c->npages; i++)
+			if (!(c->absent[i / 64] & BIT_ULL(i % 64)))
+				__free_page(pfn_to_page(c->pfn + i));
+	}
+	atomic_long_sub(c->npages - c->nabsent, &goslab_buddy_pages);
 }
 
 /* The hint is the first chunk that may have a free page; NULL: none has. */
@@ -725,7 +793,7 @@ void goslab_chunk_free_pages(struct goslab_chunk *c, unsigned long pfn,
 
 	spin_lock_irqsave(&h->lock, flags);
 	if (pfn < c->pfn || pfn + npages > c->pfn + c->npages ||
-	    !chunk_range_used(c, pfn - c->pfn, npages)) {
+	    !chunk_range_live(c, pfn - c->pfn, npages)) {
 		spin_unlock_irqrestore(&h->lock, flags);
 		goslab_report(GOSLAB_BAD_PAGES, NULL, NULL, _RET_IP_);
 		return;
@@ -763,7 +831,7 @@ int goslab_heap_free_pages(struct goslab_heap *h, unsigned long pfn,
 			break;
 		}
 	}
-	if (!found || !chunk_range_used(found, pfn - found->pfn, npages)) {
+	if (!found || !chunk_range_live(found, pfn - found->pfn, npages)) {
 		spin_unlock_irqrestore(&h->lock, flags);
 		goto bad;
 	}
@@ -798,7 +866,7 @@ unsigned long goslab_heap_release_free(struct goslab_heap *h,
 	list_for_each_entry_safe(c, tmp, &h->chunks, list) {
 		if (released >= max_pages)
 			break;
-		if (c->nfree != c->npages)
+		if (c->nfree + c->nabsent != c->npages)
 			continue;
 		if (idle_only && time_before(jiffies, c->idle_since + HZ))
 			continue;
@@ -807,18 +875,82 @@ unsigned long goslab_heap_release_free(struct goslab_heap *h,
 				  list_next_entry(c, list);
 		list_move(&c->list, &gone);
 		h->nchunks--;
-		h->held -= c->npages;
-		h->scavenged += c->npages;
-		released += c->npages;
+		h->held -= c->nfree;
+		h->scavenged += c->nfree;
+		released += c->nfree;
 	}
 	spin_unlock_irqrestore(&h->lock, flags);
 
 	list_for_each_entry_safe(c, tmp, &gone, list) {
-		__free_pages(pfn_to_page(c->pfn), c->order);
-		atomic_long_sub(1L << c->order, &goslab_buddy_pages);
+		chunk_release(c);
 		goslab_fixalloc_free(&h->chunkmeta, c);
 	}
 	return released;
+}
+
+/*
+ * The free pages of @h's chunks whose every page in use is in a span
+ * @kept approves go back to the buddy allocator (chunk_trim()). A page in
+ * use without a span of its own (a large object's tail pages are in its
+ * span; pages in a page cache are not) makes the chunk stay whole: the
+ * page caches are flushed first. Returns the pages given back.
+ */
+static unsigned long heap_trim(struct goslab_heap *h,
+			       bool (*kept)(const struct goslab_span *s))
+{
+	struct goslab_chunk *c;
+	struct goslab_span *s;
+	unsigned long flags, n = 0;
+	unsigned int i;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		goslab_heap_flush_pcache(h, cpu);
+	spin_lock_irqsave(&h->lock, flags);
+	list_for_each_entry(c, &h->chunks, list) {
+		if (!c->nfree || c->nfree + c->nabsent == c->npages)
+			continue;
+		for (i = 0; i < c->npages; ) {
+			if (!chunk_range_live(c, i, 1)) {
+				i++;
+				continue;
+			}
+			/* In use: a span's pages, in the span map until freed. */
+			s = goslab_span_of(pfn_to_kaddr(c->pfn + i));
+			if (!s || s->pfn != c->pfn + i || !kept(s))
+				break;
+			i += s->npages;
+		}
+		if (i >= c->npages)
+			n += chunk_trim(h, c);
+	}
+	hint_skip_full(h);
+	spin_unlock_irqrestore(&h->lock, flags);
+	return n;
+}
+
+/**
+ * goslab_heaps_trim() - give back the pages around spans kept for good
+ * @kept: whether a span stays as long as goslab does (its cache was
+ *	destroyed with live objects); called under the heap lock
+ *
+ * A span that stays keeps its chunk, which could otherwise go back whole:
+ * each chunk whose pages in use are all in such spans gives its free pages
+ * back to the buddy allocator one by one and keeps only those spans.
+ *
+ * Return: pages given back.
+ */
+unsigned long goslab_heaps_trim(bool (*kept)(const struct goslab_span *s))
+{
+	unsigned long n = 0;
+	enum goslab_zone z;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		for (z = 0; z < GOSLAB_NR_ZONES; z++)
+			if (heaps[nid][z])
+				n += heap_trim(heaps[nid][z], kept);
+	return n;
 }
 
 #if GOSLAB_TEST_BUILD
@@ -860,7 +992,7 @@ bool goslab_heap_check(struct goslab_heap *h)
 			ok = false;
 		if (before_hint && c->root.max)
 			ok = false;
-		held += c->npages;
+		held += c->npages - c->nabsent;
 	}
 	if (held != h->held)
 		ok = false;
@@ -994,8 +1126,44 @@ err_free:
 	return err;
 }
 
-void goslab_heaps_exit(void)
+/*
+ * Module exit: what is still in use belongs to objects nothing can free
+ * any more. Every other page goes back; those stay allocated for good,
+ * with no struct of goslab's left. Returns their number.
+ */
+static unsigned long heap_keep_in_use(struct goslab_heap *h)
 {
+	struct goslab_chunk *c, *tmp;
+	unsigned long flags, kept = 0;
+
+	spin_lock_irqsave(&h->lock, flags);
+	list_for_each_entry_safe(c, tmp, &h->chunks, list) {
+		chunk_trim(h, c);
+		kept += c->npages - c->nabsent;
+		list_del(&c->list);
+		h->nchunks--;
+		h->held -= c->npages - c->nabsent;
+		goslab_fixalloc_free(&h->chunkmeta, c);
+	}
+	h->hint = NULL;
+	spin_unlock_irqrestore(&h->lock, flags);
+	/* Their span structs go with the module. */
+	h->spans.inuse = 0;
+	return kept;
+}
+
+/**
+ * goslab_heaps_exit() - free every heap at module exit
+ *
+ * Pages still in use are in spans of live objects (reported by the caches
+ * layer): they stay allocated, and every other page goes back, the free
+ * pages of their chunks one by one.
+ *
+ * Return: the pages that stay allocated.
+ */
+unsigned long goslab_heaps_exit(void)
+{
+	unsigned long kept = 0;
 	struct goslab_heap *h;
 	enum goslab_zone z;
 	int nid, cpu;
@@ -1011,13 +1179,7 @@ void goslab_heaps_exit(void)
 			for_each_possible_cpu(cpu)
 				goslab_heap_flush_pcache(h, cpu);
 			goslab_heap_release_free(h, ULONG_MAX, false);
-			/* Pages still in use belong to live objects: keep them. */
-			if (h->nchunks || atomic_long_read(&h->inuse)) {
-				pr_err("%s heap of node %d exits with %ld pages in use; they stay allocated\n",
-				       goslab_zone_names[z], nid,
-				       atomic_long_read(&h->inuse));
-				continue;
-			}
+			kept += heap_keep_in_use(h);
 			goslab_fixalloc_destroy(&h->spans);
 			goslab_fixalloc_destroy(&h->chunkmeta);
 			free_percpu(h->pcache);
@@ -1026,6 +1188,7 @@ void goslab_heaps_exit(void)
 		}
 	}
 	goslab_span_map_exit();
+	return kept;
 }
 
 /* === Spans from the heap (Go's mheap.allocSpan / freeSpan) === */
