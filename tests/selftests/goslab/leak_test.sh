@@ -8,8 +8,9 @@
 # mode=unload leaks one goslab_kmalloc(128) object for good, and goslab is
 # unloaded: it must keep at most 2 pages, name kmalloc-128, and give back
 # the rest, measured as the kernel's free pages (buddy and per-CPU lists,
-# /proc/zoneinfo) before and after. goslab's deliberate reports sit
-# between expect-splat markers. TAP output.
+# /proc/zoneinfo) before and after, less what a clean unload in the same
+# state gives back. goslab's deliberate reports sit between expect-splat
+# markers. TAP output.
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/selftests/goslab/ksft_helpers.sh
@@ -54,13 +55,7 @@ esac
 [ -n "$leak" ] || _skip_all "goslab_leak_mod.ko not found"
 users=$(cat /sys/module/goslab/refcnt 2>/dev/null)
 [ "$users" = 0 ] || _skip_all "goslab is in use (refcnt ${users:-?}): cannot unload it"
-# What an unload gives back besides the heaps' chunks (the module itself,
-# its metadata): the base for the measure of test 4.
-held=$(_held)
-f0=$(_free_pages)
 _unload goslab || _skip_all "cannot unload goslab"
-f1=$(_free_pages)
-base=$((f1 - f0 - held))
 _reload || _skip_all "cannot load goslab again"
 
 _plan 5
@@ -81,6 +76,16 @@ _diag "pages held once the object is freed: $held2"
 [ $rc = 0 ] && [ "$held2" = "$held0" ]
 _result $? "the object freed after the destroy: every page goes back"
 
+# What a clean unload gives back besides the chunks (the module itself,
+# its metadata), in the same state as the unload below: the base of test 4.
+_load "$leak" leak_size=128 && _unload goslab_leak_mod
+held=$(_held)
+f0=$(_free_pages)
+_unload goslab
+f1=$(_free_pages)
+base=$((f1 - f0 - held))
+_reload
+
 # 3-4: one object leaked at unload.
 _load "$leak" mode=unload leak_size=128 && _unload goslab_leak_mod
 held=$(_held)
@@ -99,9 +104,9 @@ _diag "goslab held $held pages in chunks and $meta of metadata; free pages $befo
 [ $rc = 0 ] && [ -n "$kept" ] && [ "$kept" -le 2 ] &&
 	echo "$msg" | grep -q "cache 'kmalloc-128': 1 objects stay allocated"
 _result $? "unload with a 128-byte object live keeps ${kept:-?} pages, in kmalloc-128"
-# Everything but the leak, less 128 pages for what the kernel did meanwhile.
+# Everything but the leak, less 256 pages for what the kernel did meanwhile.
 [ $rc = 0 ] && [ "$held" -gt 0 ] &&
-	[ $((after - before - base)) -ge $((held - ${kept:-0} - 128)) ]
+	[ $((after - before - base)) -ge $((held - ${kept:-0} - 256)) ]
 _result $? "the rest goes back: $((after - before - base)) of the $held pages held"
 
 _reload
