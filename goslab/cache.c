@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * goslab caches: the kmem_cache-like public interface over spans, centrals
- * and per-CPU mcaches, with the per-object hooks (zeroing, poison, red
- * zone, kmemleak) and the checks that refuse bad frees.
+ * and per-CPU mcaches: allocation, the free protocol's checks, span
+ * geometry and the cache lifecycle. The per-object hooks are in objhooks.c,
+ * the reports of refused frees in report.c. Overview:
+ * Documentation/design.rst.
  */
 #include <linux/cache.h>
 #include <linux/cpu.h>
-#include <linux/kasan.h>
 #include <linux/kmemleak.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
@@ -17,202 +18,6 @@
 LIST_HEAD(goslab_caches);
 /* Guards goslab_caches, cache creation and destruction. */
 DEFINE_MUTEX(goslab_caches_mutex);
-
-#define POISON_BYTE_FREE	0x6b
-#define POISON_BYTE_END		0xa5
-#define REDZONE_BYTE		0xbb
-
-void goslab_stat_add(struct goslab_cache *c, enum goslab_stat item, long n)
-{
-	this_cpu_add(c->cpu->stat[item], n);
-}
-
-/* === Per-object hooks === */
-
-static __always_inline bool want_zero(struct goslab_cache *c, gfp_t gfp)
-{
-	if (gfp & __GFP_ZERO)
-		return true;
-	if (!want_init_on_alloc(gfp))
-		return false;
-	/* As SLUB: constructed and type-stable objects keep their contents. */
-	return !c->ctor && !(c->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
-}
-
-static __always_inline bool want_wipe(struct goslab_cache *c)
-{
-	return want_init_on_free() && !c->ctor &&
-	       !(c->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
-}
-
-static void poison_fill(struct goslab_cache *c, void *obj)
-{
-	memset(obj, POISON_BYTE_FREE, c->object_size - 1);
-	((u8 *)obj)[c->object_size - 1] = POISON_BYTE_END;
-}
-
-static bool poison_intact(struct goslab_cache *c, const void *obj)
-{
-	const u8 *p = obj;
-
-	if (p[c->object_size - 1] != POISON_BYTE_END)
-		return false;
-	return !memchr_inv(p, POISON_BYTE_FREE, c->object_size - 1);
-}
-
-static void redzone_fill(struct goslab_cache *c, void *obj)
-{
-	memset(obj + c->object_size, REDZONE_BYTE,
-	       c->elemsize - c->object_size);
-}
-
-static bool redzone_intact(struct goslab_cache *c, const void *obj)
-{
-	return !memchr_inv(obj + c->object_size, REDZONE_BYTE,
-			   c->elemsize - c->object_size);
-}
-
-/* === KASAN shadow (generic mode) === */
-
-#ifdef CONFIG_KASAN_GENERIC
-/*
- * The shadow is written with __memset(), which KASAN does not instrument:
- * the shadow has no shadow of its own. @addr is granule aligned (slots are
- * 8-byte aligned); a partial last granule is poisoned whole.
- */
-void goslab_kasan_poison(const void *addr, size_t size, u8 value)
-{
-	size_t n = DIV_ROUND_UP(size, 1UL << KASAN_SHADOW_SCALE_SHIFT);
-
-	if (n)
-		__memset(kasan_mem_to_shadow(addr), value, n);
-}
-
-void goslab_kasan_unpoison(const void *addr, size_t size)
-{
-	size_t mask = (1UL << KASAN_SHADOW_SCALE_SHIFT) - 1;
-	u8 *shadow = kasan_mem_to_shadow(addr);
-
-	__memset(shadow, 0, size >> KASAN_SHADOW_SCALE_SHIFT);
-	/* Generic mode: a partial granule holds its count of valid bytes. */
-	if (size & mask)
-		__memset(shadow + (size >> KASAN_SHADOW_SCALE_SHIFT),
-			 size & mask, 1);
-}
-
-/*
- * A free of memory that is not allocated: let KASAN report it too, with
- * its shadow's story of the object. The read reports only when the object
- * is poisoned, that is free.
- */
-void goslab_kasan_bad_free(const void *obj)
-{
-	kasan_check_read(obj, 1);
-}
-#endif
-
-/* A live object is valid for @req bytes; the rest of its slot is not. */
-static void kasan_alloc(void *obj, size_t req, size_t slot)
-{
-	if (IS_ENABLED(CONFIG_KASAN_GENERIC)) {
-		goslab_kasan_poison(obj, slot, GOSLAB_KASAN_REDZONE);
-		goslab_kasan_unpoison(obj, req);
-	}
-}
-
-/**
- * goslab_span_prepare() - a new span's objects, before first use
- * @c: cache
- * @s: span, initialised for objects
- *
- * Runs the constructor once per object (as SLUB does per new slab), lays
- * down red zones and poison, and marks every slot free for KASAN.
- */
-void goslab_span_prepare(struct goslab_cache *c, struct goslab_span *s)
-{
-	size_t bytes = (size_t)s->npages << PAGE_SHIFT;
-	size_t used = (size_t)s->nelems * s->elemsize;
-	unsigned int i;
-
-	/* The pages may still carry the shadow of their last use. */
-	goslab_kasan_unpoison(s->base, bytes);
-	if (c->ctor || (c->flags & (SLAB_RED_ZONE | SLAB_POISON))) {
-		for (i = 0; i < s->nelems; i++) {
-			void *obj = goslab_span_obj(s, i);
-
-			if (c->flags & SLAB_RED_ZONE)
-				redzone_fill(c, obj);
-			if (c->flags & SLAB_POISON)
-				poison_fill(c, obj);
-			if (c->ctor)
-				c->ctor(obj);
-		}
-	}
-	goslab_kasan_poison(s->base, used, GOSLAB_KASAN_FREE);
-	goslab_kasan_poison(s->base + used, bytes - used, GOSLAB_KASAN_REDZONE);
-}
-
-/* A SLAB_POISON object being handed out: was it written while free? */
-static noinline void poison_check(struct goslab_cache *c, void *obj,
-				  unsigned long caller)
-{
-	if (!poison_intact(c, obj)) {
-		goslab_report(GOSLAB_BAD_POISON, c->name, obj, caller);
-		poison_fill(c, obj);
-	}
-}
-
-/* goslab_obj_alloc_hook(), inline for the caches' own fast path. */
-static __always_inline void obj_alloc_hook(struct goslab_cache *c, void *obj,
-					   size_t req, size_t slot, gfp_t gfp,
-					   unsigned long caller)
-{
-	goslab_kasan_unpoison(obj, slot);
-	if (c && unlikely(c->flags & SLAB_POISON))
-		poison_check(c, obj, caller);
-	if (c ? want_zero(c, gfp) : want_init_on_alloc(gfp))
-		memset(obj, 0, c ? c->size : slot);
-	kasan_alloc(obj, req, slot);
-	kmemleak_alloc(obj, req, 1, gfp);
-	goslab_stats_alloc(c, obj, req, slot, gfp, caller);
-}
-
-/**
- * goslab_obj_alloc_hook() - what every allocated object goes through
- * @c: cache (NULL for large objects and large stacks)
- * @obj: the object
- * @req: bytes the caller asked for; KASAN lets it use no more
- * @slot: bytes of the object's slot (the span, for large objects)
- * @gfp: the caller's flags
- * @caller: the caller, for reports
- *
- * Checks the poison of a SLAB_POISON object, zeroes as __GFP_ZERO and
- * init_on_alloc ask (the usable size: ksize() may be used), registers the
- * object with kmemleak and opens it to KASAN.
- */
-void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t req,
-			   size_t slot, gfp_t gfp, unsigned long caller)
-{
-	obj_alloc_hook(c, obj, req, slot, gfp, caller);
-}
-
-/**
- * goslab_obj_free_hook() - a large object or large stack being freed
- * @obj: its memory
- * @slot: bytes it spans
- * @wipe: zero it (init_on_free)
- *
- * Small objects have their own checks in goslab_cache_free_span().
- */
-void goslab_obj_free_hook(void *obj, size_t slot, bool wipe)
-{
-	kmemleak_free(obj);
-	if (wipe) {
-		goslab_kasan_unpoison(obj, slot);
-		memset(obj, 0, slot);
-	}
-	goslab_kasan_poison(obj, slot, GOSLAB_KASAN_FREE);
-}
 
 /* === Allocation === */
 
@@ -260,7 +65,7 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 		goslab_stat(c, GOSLAB_ALLOC_FAIL);
 		return NULL;
 	}
-	obj_alloc_hook(c, obj, req, c->elemsize, gfp, caller);
+	__goslab_obj_alloc_hook(c, obj, req, c->elemsize, gfp, caller);
 	return obj;
 }
 
@@ -324,8 +129,8 @@ int goslab_cache_alloc_bulk(struct goslab_cache *cache, gfp_t gfp, size_t nr,
 		}
 	}
 	for (i = 0; i < nr; i++)
-		obj_alloc_hook(cache, objs[i], cache->size, cache->elemsize,
-			       gfp, _RET_IP_);
+		__goslab_obj_alloc_hook(cache, objs[i], cache->size,
+					cache->elemsize, gfp, _RET_IP_);
 	return nr;
 fail:
 	goslab_stat(cache, GOSLAB_ALLOC_FAIL);
@@ -354,66 +159,6 @@ EXPORT_SYMBOL_GPL(goslab_cache_alloc_bulk);
  * made too: a double free is refused exactly once, however the frees race.
  */
 
-static __always_inline bool span_holds_objects(u8 state)
-{
-	return state == GOSLAB_SPAN_CACHED || state == GOSLAB_SPAN_PARTIAL ||
-	       state == GOSLAB_SPAN_FULL || state == GOSLAB_SPAN_PENDING;
-}
-
-/*
- * A free that failed free_check(): find which check, report and count it.
- * Out of line, so that the checks cost the fast path no more than their
- * tests. Called without s->lock: what it reads only names the misuse.
- */
-static noinline void free_refuse(struct goslab_cache *c, struct goslab_span *s,
-				 const void *obj, unsigned long caller)
-{
-	enum goslab_bad what = GOSLAB_BAD_DOUBLE_FREE;
-	int idx;
-
-	if (!s) {
-		what = GOSLAB_BAD_NOT_OURS;
-	} else if (!span_holds_objects(READ_ONCE(s->state))) {
-		goslab_kasan_bad_free(obj);
-	} else if (s->cache != c) {
-		what = GOSLAB_BAD_WRONG_CACHE;
-	} else {
-		idx = goslab_span_obj_index(s, obj);
-		if (idx < 0)
-			what = idx == -EINVAL ? GOSLAB_BAD_INTERIOR :
-			       GOSLAB_BAD_NOT_OURS;
-		else
-			goslab_kasan_bad_free(obj);
-	}
-	goslab_refuse_free(c, what, obj, caller);
-}
-
-/*
- * The per-object work of a free beyond the bookkeeping: KASAN, the red
- * zone, kmemleak, poison or wipe. Out of line: a cache without debug flags
- * on a kernel without KASAN, kmemleak and init_on_free needs none of it.
- * Under s->lock, so that it runs once per object even if two frees race.
- */
-static noinline void free_hooks(struct goslab_cache *c, void *obj,
-				unsigned long caller)
-{
-	/* goslab's own checks and fills below read and write the whole slot. */
-	goslab_kasan_unpoison(obj, c->elemsize);
-	if ((c->flags & SLAB_RED_ZONE) && !redzone_intact(c, obj)) {
-		/* The object itself is sound: report, repair, free. */
-		goslab_report(GOSLAB_BAD_REDZONE, c->name, obj, caller);
-		redzone_fill(c, obj);
-	}
-	kmemleak_free(obj);
-	if (c->flags & SLAB_POISON)
-		poison_fill(c, obj);
-	else if (want_wipe(c))
-		memset(obj, 0, c->size);
-	/* RCU readers may still look at a type-stable object. */
-	if (!(c->flags & SLAB_TYPESAFE_BY_RCU))
-		goslab_kasan_poison(obj, c->elemsize, GOSLAB_KASAN_FREE);
-}
-
 /*
  * The checks of a free of a small object, under s->lock: the span holds
  * objects of @c, @obj starts a slot, and the slot is live (not free, not
@@ -427,16 +172,14 @@ static __always_inline int free_check(struct goslab_cache *c,
 	int idx;
 
 	lockdep_assert_held(&s->lock);
-	if (unlikely(!span_holds_objects(s->state) || s->cache != c))
+	if (unlikely(!goslab_span_holds_objects(s->state) || s->cache != c))
 		return -1;
 	idx = goslab_span_obj_index(s, obj);
 	if (unlikely(idx < 0 || !goslab_span_obj_live(s, idx)))
 		return -1;
 	goslab_stats_free_small(c, s, idx, obj, caller);
-	if (IS_ENABLED(CONFIG_KASAN_GENERIC) ||
-	    IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-	    (c->flags & (SLAB_RED_ZONE | SLAB_POISON)) || want_wipe(c))
-		free_hooks(c, obj, caller);
+	if (goslab_want_free_hook(c))
+		goslab_small_free_hook(c, obj, caller);
 	return idx;
 }
 
@@ -479,10 +222,9 @@ static __always_inline void free_span(struct goslab_cache *c,
 	spin_lock(&s->lock);
 	if (kfree) {
 		/* The span stopped holding objects since it was looked up. */
-		if (unlikely(!span_holds_objects(s->state))) {
+		if (unlikely(!goslab_span_holds_objects(s->state))) {
 			spin_unlock(&s->lock);
-			goslab_kasan_bad_free(obj);
-			goslab_report(GOSLAB_BAD_DOUBLE_FREE, NULL, obj, caller);
+			goslab_report_free(GOSLAB_BAD_DOUBLE_FREE, NULL, obj, caller);
 			return;
 		}
 		c = s->cache;
@@ -496,7 +238,7 @@ static __always_inline void free_span(struct goslab_cache *c,
 	idx = free_check(c, s, obj, caller);
 	if (unlikely(idx < 0)) {
 		spin_unlock(&s->lock);
-		free_refuse(c, s, obj, caller);
+		goslab_free_refuse(c, s, obj, caller);
 		return;
 	}
 	if (goslab_mcache_free_local(c, s, idx)) {
@@ -572,7 +314,7 @@ void goslab_cache_free(struct goslab_cache *cache, void *obj)
 		free_span(cache, s, obj, false, _RET_IP_);
 	local_irq_restore(flags);
 	if (unlikely(!s))
-		free_refuse(cache, NULL, obj, _RET_IP_);
+		goslab_free_refuse(cache, NULL, obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_free);
 
@@ -596,7 +338,7 @@ static unsigned int free_run(struct goslab_cache *c, struct goslab_span *s,
 		if (idx < 0) {
 			/* Reported without the lock, as a single free is. */
 			spin_unlock(&s->lock);
-			free_refuse(c, s, objs[*i], caller);
+			goslab_free_refuse(c, s, objs[*i], caller);
 			spin_lock(&s->lock);
 		} else if (s == mine && goslab_span_unalloc(s, idx)) {
 			local++;
@@ -622,7 +364,7 @@ static unsigned int free_run(struct goslab_cache *c, struct goslab_span *s,
 /* This CPU's span a bulk free may step back in, if any; interrupts off. */
 static struct goslab_span *bulk_own_span(struct goslab_cache *cache)
 {
-	return cache && goslab_reuse_last() ? *goslab_mcache_slot(cache) : NULL;
+	return cache && goslab_may_reuse_last() ? *goslab_mcache_slot(cache) : NULL;
 }
 
 /**
@@ -656,7 +398,7 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 		if (s)
 			local += free_run(cache, s, mine, objs, &i, _RET_IP_);
 		else
-			free_refuse(cache, NULL, objs[i], _RET_IP_);
+			goslab_free_refuse(cache, NULL, objs[i], _RET_IP_);
 	}
 	if (local)
 		__this_cpu_add(cache->cpu->stat[GOSLAB_FREE], local);
@@ -795,15 +537,21 @@ static void cache_free(struct goslab_cache *c)
 	kfree(c);
 }
 
-struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int size,
-						  unsigned int align, slab_flags_t flags,
-						  void (*ctor)(void *), bool kmalloc)
+/*
+ * The one way a cache comes to be: made and put on goslab_caches, under
+ * goslab_caches_mutex. NULL if memory is short or no geometry fits.
+ */
+static struct goslab_cache *
+cache_create_locked(const char *name, unsigned int size, unsigned int align,
+		    slab_flags_t flags, void (*ctor)(void *),
+		    enum goslab_cache_kind kind)
 {
 	struct goslab_cache *c;
 	enum goslab_zone zone = GOSLAB_ZONE_NORMAL;
 	struct goslab_heap *h;
 	int nid, cpu;
 
+	lockdep_assert_held(&goslab_caches_mutex);
 	/* As SLUB: a zone the kernel does not have means normal memory. */
 	if (IS_ENABLED(CONFIG_ZONE_DMA) && (flags & SLAB_CACHE_DMA))
 		zone = GOSLAB_ZONE_DMA;
@@ -820,7 +568,8 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 	c->flags = flags;
 	c->ctor = ctor;
 	c->zone = zone;
-	c->kmalloc = kmalloc;
+	c->kmalloc = kind == GOSLAB_CACHE_KMALLOC;
+	c->stack = kind == GOSLAB_CACHE_STACK;
 	if (cache_layout(c, size, align))
 		goto err_free;
 	c->min_partial = clamp(ilog2(c->elemsize) / 2, 5, 10);
@@ -830,7 +579,7 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 	for_each_possible_cpu(cpu)
 		goslab_mcache_init_cpu(c, cpu);
 	for_each_node_state(nid, N_MEMORY) {
-		h = goslab_heap_get_own(nid, zone);
+		h = goslab_heap_owned(nid, zone);
 		if (!h)
 			continue;
 		c->centrals[nid] = kzalloc_node(sizeof(*c->centrals[nid]),
@@ -841,16 +590,42 @@ struct goslab_cache *goslab_cache_create_internal(const char *name, unsigned int
 	}
 	/* Every node, with memory of this zone or not, has a central to use. */
 	for_each_node(nid) {
-		h = goslab_heap_get(nid, zone);
+		h = goslab_heap_serving(nid, zone);
 		c->central[nid] = h ? c->centrals[h->nid] : NULL;
 	}
 	if (!c->central[first_online_node] && !c->central[numa_mem_id()])
 		goto err_free;
+	list_add_tail(&c->list, &goslab_caches);
 	return c;
 
 err_free:
 	cache_free(c);
 	return NULL;
+}
+
+/**
+ * goslab_cache_create_internal() - create a built-in cache
+ * @name: name, unique among the built-in caches
+ * @size: object size
+ * @align: alignment, 0 or a power of two
+ * @flags: SLAB_* flags
+ * @ctor: constructor, or NULL
+ * @kind: a kmalloc cache or a stack pool
+ *
+ * Context: process context, may sleep.
+ * Return: the cache, on goslab_caches, or NULL.
+ */
+struct goslab_cache *
+goslab_cache_create_internal(const char *name, unsigned int size,
+			     unsigned int align, slab_flags_t flags,
+			     void (*ctor)(void *), enum goslab_cache_kind kind)
+{
+	struct goslab_cache *c;
+
+	mutex_lock(&goslab_caches_mutex);
+	c = cache_create_locked(name, size, align, flags, ctor, kind);
+	mutex_unlock(&goslab_caches_mutex);
+	return c;
 }
 
 /**
@@ -891,11 +666,9 @@ struct goslab_cache *goslab_cache_create(const char *name, unsigned int size,
 	if (cache_find(name)) {
 		why = "a cache with this name exists";
 	} else {
-		c = goslab_cache_create_internal(name, size, align, flags, ctor,
-						 false);
-		if (c)
-			list_add_tail(&c->list, &goslab_caches);
-		else
+		c = cache_create_locked(name, size, align, flags, ctor,
+					GOSLAB_CACHE_USER);
+		if (!c)
 			why = "out of memory";
 	}
 	mutex_unlock(&goslab_caches_mutex);
@@ -997,7 +770,7 @@ static bool span_kept(const struct goslab_span *s)
 {
 	const struct goslab_cache *c = READ_ONCE(s->cache);
 
-	return span_holds_objects(READ_ONCE(s->state)) && c && READ_ONCE(c->dead);
+	return goslab_span_holds_objects(READ_ONCE(s->state)) && c && READ_ONCE(c->dead);
 }
 
 /**

@@ -3,6 +3,8 @@
  * goslab debugfs interface: /sys/kernel/debug/goslab/. Reads counters
  * through the layers' structures only; prints no kernel address. See
  * Documentation/debugfs.rst for the format of every file.
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -53,26 +55,19 @@ static int summary_show(struct seq_file *m, void *v)
 	unsigned long node_fallback = 0;
 	struct goslab_cache *c;
 	struct goslab_heap *h;
-	enum goslab_zone z;
-	int nid;
 
-	for_each_node_state(nid, N_MEMORY) {
-		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
-			h = goslab_heap_get_own(nid, z);
-			if (!h)
-				continue;
-			held += READ_ONCE(h->held);
-			inuse += atomic_long_read(&h->inuse);
-			cached += atomic_long_read(&h->cached);
-			scav += READ_ONCE(h->scavenged);
-			chunks += READ_ONCE(h->nchunks);
-			large += atomic_long_read(&h->large);
-			fallback += atomic_long_read(&h->fallback);
-			node_fallback += atomic_long_read(&h->node_fallback);
-			fail += atomic_long_read(&h->grow_fail);
-			meta += READ_ONCE(h->spans.pages) +
-				READ_ONCE(h->chunkmeta.pages);
-		}
+	for_each_goslab_heap(h) {
+		held += READ_ONCE(h->held);
+		inuse += atomic_long_read(&h->inuse);
+		cached += atomic_long_read(&h->cached);
+		scav += READ_ONCE(h->scavenged);
+		chunks += READ_ONCE(h->nchunks);
+		large += atomic_long_read(&h->large);
+		fallback += atomic_long_read(&h->fallback);
+		node_fallback += atomic_long_read(&h->node_fallback);
+		fail += atomic_long_read(&h->grow_fail);
+		meta += READ_ONCE(h->spans.pages) +
+			READ_ONCE(h->chunkmeta.pages);
 	}
 	mutex_lock(&goslab_caches_mutex);
 	list_for_each_entry(c, &goslab_caches, list)
@@ -106,29 +101,22 @@ DEFINE_SHOW_ATTRIBUTE(summary);
 static int nodes_show(struct seq_file *m, void *v)
 {
 	struct goslab_heap *h;
-	enum goslab_zone z;
-	int nid;
 
 	seq_puts(m, "node zone held inuse pcache free scavenged chunks large_objects");
 	seq_puts(m, " node_fallback\n");
-	for_each_node_state(nid, N_MEMORY) {
-		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
-			unsigned long held, inuse, cached;
+	for_each_goslab_heap(h) {
+		unsigned long held, inuse, cached;
 
-			h = goslab_heap_get_own(nid, z);
-			if (!h)
-				continue;
-			held = READ_ONCE(h->held);
-			inuse = atomic_long_read(&h->inuse);
-			cached = atomic_long_read(&h->cached);
-			seq_printf(m, "%d %s %lu %lu %lu %lu %lu %lu %ld %ld\n",
-				   nid, goslab_zone_names[z], held, inuse,
-				   cached, held - inuse - cached,
-				   READ_ONCE(h->scavenged),
-				   READ_ONCE(h->nchunks),
-				   atomic_long_read(&h->large),
-				   atomic_long_read(&h->node_fallback));
-		}
+		held = READ_ONCE(h->held);
+		inuse = atomic_long_read(&h->inuse);
+		cached = atomic_long_read(&h->cached);
+		seq_printf(m, "%d %s %lu %lu %lu %lu %lu %lu %ld %ld\n",
+			   h->nid, goslab_zone_names[h->zone], held, inuse,
+			   cached, held - inuse - cached,
+			   READ_ONCE(h->scavenged),
+			   READ_ONCE(h->nchunks),
+			   atomic_long_read(&h->large),
+			   atomic_long_read(&h->node_fallback));
 	}
 	return 0;
 }

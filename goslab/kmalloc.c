@@ -3,6 +3,8 @@
  * goslab kmalloc family: Go's mallocgc split by size. Small sizes go to a
  * built-in cache per size class and zone class; sizes above 32 KiB get a
  * span of their own from the page heap (Go's large objects).
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/overflow.h>
 #include <linux/string.h>
@@ -26,6 +28,38 @@ static const slab_flags_t kmalloc_flags[GOSLAB_NR_ZONES] = {
 /* === Large objects === */
 
 /**
+ * goslab_span_alloc_one() - a span of its own for one object
+ * @size: bytes, at most a chunk
+ * @gfp: flags; their zone picks the heap
+ * @node: node, or NUMA_NO_NODE
+ *
+ * For large objects and large stacks: the span's one slot is its whole
+ * pages. Its state is the caller's to set.
+ *
+ * Return: the span, or NULL.
+ */
+struct goslab_span *goslab_span_alloc_one(size_t size, gfp_t gfp, int node)
+{
+	enum goslab_zone zone = goslab_gfp_zone(gfp);
+	size_t npages = DIV_ROUND_UP(size, PAGE_SIZE);
+	struct goslab_heap *h;
+	struct goslab_span *s;
+
+	h = goslab_heap_serving(node, zone);
+	if (!h)
+		h = goslab_heap_serving(NUMA_NO_NODE, zone);
+	if (!h)
+		return NULL;
+	s = goslab_span_alloc(h, npages, gfp);
+	if (!s)
+		return NULL;
+	s->size = size;
+	s->nelems = 1;
+	s->elemsize = npages << PAGE_SHIFT;
+	return s;
+}
+
+/**
  * goslab_large_alloc() - a span of its own for one large object
  * @size: bytes, above GOSLAB_MAX_SMALL_SIZE
  * @gfp: flags
@@ -39,10 +73,7 @@ static const slab_flags_t kmalloc_flags[GOSLAB_NR_ZONES] = {
 void *goslab_large_alloc(size_t size, gfp_t gfp, int node,
 			 unsigned long caller)
 {
-	enum goslab_zone zone = goslab_gfp_zone(gfp);
-	struct goslab_heap *h;
 	struct goslab_span *s;
-	size_t npages;
 
 	/* Compare bytes first: rounding SIZE_MAX up to pages overflows. */
 	if (size > ((size_t)GOSLAB_CHUNK_PAGES << PAGE_SHIFT)) {
@@ -52,18 +83,9 @@ void *goslab_large_alloc(size_t size, gfp_t gfp, int node,
 				(void *)caller);
 		return NULL;
 	}
-	npages = DIV_ROUND_UP(size, PAGE_SIZE);
-	h = goslab_heap_get(node, zone);
-	if (!h)
-		h = goslab_heap_get(NUMA_NO_NODE, zone);
-	if (!h)
-		return NULL;
-	s = goslab_span_alloc(h, npages, gfp);
+	s = goslab_span_alloc_one(size, gfp, node);
 	if (!s)
 		return NULL;
-	s->size = size;
-	s->nelems = 1;
-	s->elemsize = npages << PAGE_SHIFT;
 	WRITE_ONCE(s->state, GOSLAB_SPAN_LARGE);
 	atomic_long_inc(&s->heap->large);
 	goslab_obj_alloc_hook(NULL, s->base, size, s->elemsize, gfp, caller);
@@ -217,9 +239,7 @@ static void kfree_caller(const void *p, unsigned long caller)
 		goslab_large_free(s, caller);
 	if (what == GOSLAB_NR_BAD)
 		return;
-	if (what == GOSLAB_BAD_DOUBLE_FREE)
-		goslab_kasan_bad_free(p);
-	goslab_report(what, name, p, caller);
+	goslab_report_free(what, name, p, caller);
 }
 
 /**
@@ -399,18 +419,16 @@ int goslab_kmalloc_init(void)
 	struct goslab_cache *c;
 
 	for (z = 0; z < GOSLAB_NR_ZONES; z++) {
-		if (!goslab_heap_get(NUMA_NO_NODE, z))
+		if (!goslab_heap_serving(NUMA_NO_NODE, z))
 			continue;
 		for (cls = 1; cls < GOSLAB_NUM_CLASSES; cls++) {
 			snprintf(name, sizeof(name), "%s-%u", kmalloc_prefix[z],
 				 goslab_classes[cls].size);
-			c = goslab_cache_create_internal(name, goslab_classes[cls].size, 0,
-							 kmalloc_flags[z], NULL, true);
+			c = goslab_cache_create_internal(name, goslab_classes[cls].size,
+							 0, kmalloc_flags[z], NULL,
+							 GOSLAB_CACHE_KMALLOC);
 			if (!c)
 				return -ENOMEM;
-			mutex_lock(&goslab_caches_mutex);
-			list_add_tail(&c->list, &goslab_caches);
-			mutex_unlock(&goslab_caches_mutex);
 			goslab_kmalloc_caches[z][cls] = c;
 		}
 	}

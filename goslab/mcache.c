@@ -28,13 +28,15 @@
  * straight back under that lock (goslab_mcache_free_local()): freeindex
  * steps back by one, as SLUB's per-CPU freelist reuses the last freed
  * object first. Every other free goes through the span's free_bits.
+ *
+ * Overview: Documentation/design.rst.
  */
 #include "internal.h"
 
 static struct workqueue_struct *mcache_wq;
 
 #if GOSLAB_TEST_BUILD
-/* See goslab_reuse_last(); only KASAN kernels read it. */
+/* See goslab_may_reuse_last(); only KASAN kernels read it. */
 bool goslab_kasan_reuse_last;
 #endif
 

@@ -18,6 +18,8 @@
  * sweep, every state change and every read of a span's pending frees, so
  * that frees, which take only s->lock, see each span before or after such a
  * step (Documentation/free-protocol.rst).
+ *
+ * Overview: Documentation/design.rst.
  */
 #include "internal.h"
 
@@ -87,18 +89,11 @@ static enum goslab_span_state span_listed_state(struct goslab_span *s)
 	return s->pending ? GOSLAB_SPAN_PENDING : GOSLAB_SPAN_FULL;
 }
 
-/* Until its pages are used again, every access is a use after free. */
-static void span_poison(struct goslab_span *s)
-{
-	goslab_kasan_poison(s->base, (size_t)s->npages << PAGE_SHIFT,
-			    GOSLAB_KASAN_FREE);
-}
-
 static void span_release_rcu(struct rcu_head *head)
 {
 	struct goslab_span *s = container_of(head, struct goslab_span, rcu);
 
-	span_poison(s);
+	goslab_span_retire(s);
 	goslab_span_free(s);
 }
 
@@ -115,7 +110,7 @@ static void span_release(struct goslab_central *c, struct goslab_span *s)
 	if (c->cache->flags & SLAB_TYPESAFE_BY_RCU) {
 		call_rcu(&s->rcu, span_release_rcu);
 	} else {
-		span_poison(s);
+		goslab_span_retire(s);
 		goslab_span_free(s);
 	}
 }

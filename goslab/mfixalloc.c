@@ -7,10 +7,16 @@
  * Freed objects go on a free list and their memory is never returned while
  * the module is loaded: like Go's mspans, span structs are type-stable, so a
  * lookup racing with a span's release still reads a span (in state FREE).
+ *
+ * The lowest layer that takes pages from the buddy allocator, so the count
+ * of every page goslab holds lives here. Overview: Documentation/design.rst.
  */
 #include "internal.h"
 
 #define FIXALLOC_ORDER	2	/* 16 KiB blocks, Go's _FixAllocChunk */
+
+/* Pages goslab holds from the buddy allocator: heaps, metadata, span map. */
+atomic_long_t goslab_buddy_pages;
 
 void goslab_fixalloc_init(struct goslab_fixalloc *f, unsigned int size,
 			  int node)

@@ -9,6 +9,8 @@
  * shrinker, which also hands back spans cached on CPUs and the CPUs' page
  * caches when free chunks alone do not cover what reclaim asked for.
  * Writing to debugfs "scavenge" releases everything free now.
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/module.h>
 #include <linux/shrinker.h>
@@ -42,20 +44,13 @@ static unsigned long heap_excess(struct goslab_heap *h)
 static void scavenge_work_fn(struct work_struct *work)
 {
 	struct goslab_heap *h;
-	enum goslab_zone z;
 	unsigned long excess;
-	int nid;
 
 	goslab_stack_release_large();
-	for_each_node_state(nid, N_MEMORY) {
-		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
-			h = goslab_heap_get_own(nid, z);
-			if (!h)
-				continue;
-			excess = heap_excess(h);
-			if (excess)
-				goslab_heap_release_free(h, excess, true);
-		}
+	for_each_goslab_heap(h) {
+		excess = heap_excess(h);
+		if (excess)
+			goslab_heap_release_free(h, excess, true);
 	}
 	if (READ_ONCE(scavenge_interval_ms))
 		schedule_delayed_work(&scavenge_work,
@@ -77,8 +72,7 @@ unsigned long goslab_scavenge_all(void)
 	struct goslab_cache *c;
 	struct goslab_heap *h;
 	unsigned long pages = 0;
-	enum goslab_zone z;
-	int nid, cpu;
+	int cpu;
 
 	goslab_stack_release();
 	mutex_lock(&goslab_caches_mutex);
@@ -86,15 +80,10 @@ unsigned long goslab_scavenge_all(void)
 		goslab_cache_shrink(c);
 	mutex_unlock(&goslab_caches_mutex);
 	rcu_barrier();
-	for_each_node_state(nid, N_MEMORY) {
-		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
-			h = goslab_heap_get_own(nid, z);
-			if (!h)
-				continue;
-			for_each_possible_cpu(cpu)
-				goslab_heap_flush_pcache(h, cpu);
-			pages += goslab_heap_release_free(h, ULONG_MAX, false);
-		}
+	for_each_goslab_heap(h) {
+		for_each_possible_cpu(cpu)
+			goslab_heap_flush_pcache(h, cpu);
+		pages += goslab_heap_release_free(h, ULONG_MAX, false);
 	}
 	return pages;
 }
@@ -106,19 +95,12 @@ static unsigned long shrink_count(struct shrinker *sh,
 {
 	unsigned long free = 0, held, used;
 	struct goslab_heap *h;
-	enum goslab_zone z;
-	int nid;
 
-	for_each_node_state(nid, N_MEMORY) {
-		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
-			h = goslab_heap_get_own(nid, z);
-			if (!h)
-				continue;
-			held = READ_ONCE(h->held);
-			used = atomic_long_read(&h->inuse) +
-			       atomic_long_read(&h->cached);
-			free += held > used ? held - used : 0;
-		}
+	for_each_goslab_heap(h) {
+		held = READ_ONCE(h->held);
+		used = atomic_long_read(&h->inuse) +
+		       atomic_long_read(&h->cached);
+		free += held > used ? held - used : 0;
 	}
 	return free ? free : SHRINK_EMPTY;
 }
@@ -127,16 +109,11 @@ static unsigned long shrink_count(struct shrinker *sh,
 static unsigned long shrink_release(unsigned long freed, unsigned long want)
 {
 	struct goslab_heap *h;
-	enum goslab_zone z;
-	int nid;
 
-	for_each_node_state(nid, N_MEMORY) {
-		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
-			h = goslab_heap_get_own(nid, z);
-			if (!h || freed >= want)
-				continue;
-			freed += goslab_heap_release_free(h, want - freed, false);
-		}
+	for_each_goslab_heap(h) {
+		if (freed >= want)
+			continue;
+		freed += goslab_heap_release_free(h, want - freed, false);
 	}
 	return freed;
 }
@@ -151,22 +128,16 @@ static void shrink_drain(void)
 {
 	struct goslab_cache *c;
 	struct goslab_heap *h;
-	enum goslab_zone z;
-	int nid, cpu;
+	int cpu;
 
 	if (mutex_trylock(&goslab_caches_mutex)) {
 		list_for_each_entry(c, &goslab_caches, list)
 			goslab_cache_shrink(c);
 		mutex_unlock(&goslab_caches_mutex);
 	}
-	for_each_node_state(nid, N_MEMORY) {
-		for (z = 0; z < GOSLAB_NR_ZONES; z++) {
-			h = goslab_heap_get_own(nid, z);
-			if (!h)
-				continue;
-			for_each_possible_cpu(cpu)
-				goslab_heap_flush_pcache(h, cpu);
-		}
+	for_each_goslab_heap(h) {
+		for_each_possible_cpu(cpu)
+			goslab_heap_flush_pcache(h, cpu);
 	}
 }
 

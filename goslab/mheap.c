@@ -11,6 +11,8 @@
  * chunk whose root says a long enough run exists: address-ordered first fit,
  * as in Go, with one radix level per chunk and one per word. The bitmap
  * and summary operations themselves are in mpagealloc.c.
+ *
+ * Overview: Documentation/design.rst.
  */
 
 /*
@@ -269,7 +271,7 @@ static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 					__GFP_ZERO | __GFP_NOWARN, order);
 		if (!page)
 			return -ENOMEM;
-		/* Pairs with READ_ONCE() in goslab_span_of(). */
+		/* Pairs with smp_load_acquire() in goslab_span_of(). */
 		if (cmpxchg_release(&goslab_span_map[a], NULL,
 				    page_address(page)) != NULL)
 			__free_pages(page, order);
@@ -286,7 +288,7 @@ static void span_map_set(struct goslab_span *s, struct goslab_span *val)
 	for (pfn = s->pfn; pfn < s->pfn + s->npages; pfn++) {
 		struct goslab_span **l2 = goslab_span_map[pfn >> GOSLAB_ARENA_SHIFT];
 
-		/* Pairs with READ_ONCE() in goslab_span_of(). */
+		/* Pairs with smp_load_acquire() in goslab_span_of(). */
 		smp_store_release(&l2[pfn & (GOSLAB_ARENA_PAGES - 1)], val);
 	}
 }
@@ -1032,13 +1034,13 @@ bool goslab_heap_has_memory(int nid, enum goslab_zone zone)
 	}
 }
 
-struct goslab_heap *goslab_heap_get_own(int nid, enum goslab_zone zone)
+struct goslab_heap *goslab_heap_owned(int nid, enum goslab_zone zone)
 {
 	return heaps[nid][zone];
 }
 
 /**
- * goslab_heap_get() - the heap that serves a node and zone class
+ * goslab_heap_serving() - the heap that serves a node and zone class
  * @nid: node, or NUMA_NO_NODE for the local one
  * @zone: zone class
  *
@@ -1047,7 +1049,7 @@ struct goslab_heap *goslab_heap_get_own(int nid, enum goslab_zone zone)
  *
  * Return: a heap, or NULL if no node has memory of @zone.
  */
-struct goslab_heap *goslab_heap_get(int nid, enum goslab_zone zone)
+struct goslab_heap *goslab_heap_serving(int nid, enum goslab_zone zone)
 {
 	if (nid == NUMA_NO_NODE)
 		nid = numa_mem_id();

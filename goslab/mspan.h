@@ -4,6 +4,8 @@
  * mgcsweep.go). The algorithms in mspan.c use only this header and
  * <linux/types.h>-level primitives (bit operations, atomics, READ_ONCE), so
  * tests/fuzz/ builds them unchanged in user space.
+ *
+ * Overview: Documentation/design.rst.
  */
 #ifndef _GOSLAB_MSPAN_H
 #define _GOSLAB_MSPAN_H
@@ -32,6 +34,13 @@ enum goslab_span_state {
 	GOSLAB_SPAN_STACK,	/* one large stack (stackLarge) */
 	GOSLAB_SPAN_STACK_FREE,	/* a large stack span in the stackLarge pool */
 };
+
+/* Does a span in @state hold small objects (of its cache)? */
+static __always_inline bool goslab_span_holds_objects(u8 state)
+{
+	return state == GOSLAB_SPAN_CACHED || state == GOSLAB_SPAN_PARTIAL ||
+	       state == GOSLAB_SPAN_FULL || state == GOSLAB_SPAN_PENDING;
+}
 
 #define GOSLAB_SPAN_WORDS	BITS_TO_LONGS(GOSLAB_MAX_OBJS_PER_SPAN)
 

@@ -8,6 +8,8 @@
  * free in a list per log2 of their pages (Go's stackLarge) until the
  * background scavenger or a full scavenge gives them back. The free must name
  * the size.
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/log2.h>
 
@@ -41,7 +43,6 @@ void *goslab_stack_alloc(unsigned int size, gfp_t gfp)
 {
 	unsigned int order, npages;
 	struct goslab_span *s = NULL;
-	struct goslab_heap *h;
 	unsigned long flags;
 
 	if (!stack_size_valid(size)) {
@@ -64,16 +65,9 @@ void *goslab_stack_alloc(unsigned int size, gfp_t gfp)
 	}
 	spin_unlock_irqrestore(&stack_large_lock, flags);
 	if (!s) {
-		h = goslab_heap_get(NUMA_NO_NODE, goslab_gfp_zone(gfp));
-		if (!h)
-			return NULL;
-		s = goslab_span_alloc(h, npages, gfp);
+		s = goslab_span_alloc_one(size, gfp, NUMA_NO_NODE);
 		if (!s)
 			return NULL;
-		s->size = size;
-		s->nelems = 1;
-		s->elemsize = size;
-		INIT_LIST_HEAD(&s->list);
 	}
 	WRITE_ONCE(s->state, GOSLAB_SPAN_STACK);
 	goslab_obj_alloc_hook(NULL, s->base, size, size, gfp, _RET_IP_);
@@ -129,10 +123,8 @@ void goslab_stack_free(void *p, unsigned int size)
 		spin_unlock(&stack_large_lock);
 	}
 	local_irq_restore(flags);
-	if (what == GOSLAB_BAD_DOUBLE_FREE)
-		goslab_kasan_bad_free(p);
 	if (what != GOSLAB_NR_BAD)
-		goslab_report(what, "stack", p, _RET_IP_);
+		goslab_report_free(what, "stack", p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_stack_free);
 
@@ -191,13 +183,9 @@ int goslab_stack_init(void)
 		snprintf(name, sizeof(name), "stack-%u", size);
 		stack_pool[i] = goslab_cache_create_internal(name, size,
 							     min_t(unsigned int, size, PAGE_SIZE),
-							     0, NULL, false);
+							     0, NULL, GOSLAB_CACHE_STACK);
 		if (!stack_pool[i])
 			return -ENOMEM;
-		stack_pool[i]->stack = true;
-		mutex_lock(&goslab_caches_mutex);
-		list_add_tail(&stack_pool[i]->list, &goslab_caches);
-		mutex_unlock(&goslab_caches_mutex);
 	}
 	return 0;
 }

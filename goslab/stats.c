@@ -2,20 +2,37 @@
 /*
  * goslab statistics that need more than a counter: the size every live
  * kmalloc object asked for (so debugfs shows the live round-up waste of each
- * size class, not only its worst case), and the per-cache count of refused
- * frees.
+ * size class, not only its worst case), and the names of the per-CPU
+ * counters (enum goslab_stat).
  *
  * The requested sizes live outside the objects, as every other piece of
  * goslab's metadata: a span of a kmalloc cache gets an array of one u16 per
  * slot (objects are at most 32 KiB), 0 meaning "not recorded". The array
  * comes from the kernel's own kmalloc when the span is created; a span that
  * cannot get one is simply not counted (debugfs shows how many).
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/kmemleak.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 
 #include "internal.h"
+
+const char *const goslab_stat_names[GOSLAB_NR_STATS] = {
+	[GOSLAB_ALLOC_FAST] = "alloc_fast",
+	[GOSLAB_ALLOC_SLOW] = "alloc_slow",
+	[GOSLAB_FREE] = "free",
+	[GOSLAB_FREE_REMOTE] = "free_remote",
+	[GOSLAB_REFILL] = "refill",
+	[GOSLAB_SWEEP] = "sweep",
+	[GOSLAB_SPAN_NEW] = "span_new",
+	[GOSLAB_SPAN_RELEASE] = "span_release",
+	[GOSLAB_ALLOC_FAIL] = "alloc_fail",
+	[GOSLAB_FREE_REFUSED] = "free_refused",
+};
+
+static_assert(ARRAY_SIZE(goslab_stat_names) == GOSLAB_NR_STATS);
 
 DEFINE_STATIC_KEY_FALSE(goslab_waste_on);
 DEFINE_PER_CPU(struct goslab_waste, goslab_waste);
@@ -171,22 +188,6 @@ unsigned long goslab_waste_untracked(void)
 bool goslab_waste_tracking(void)
 {
 	return READ_ONCE(track_waste);
-}
-
-/**
- * goslab_refuse_free() - refuse a free naming a cache: report and count it
- * @c: the cache the caller named
- * @what: kind of misuse
- * @p: the pointer
- * @caller: return address in the caller of goslab's API
- */
-void goslab_refuse_free(struct goslab_cache *c, enum goslab_bad what,
-			const void *p, unsigned long caller)
-{
-	/* A free naming no cache at all is refused as naming the wrong one. */
-	if (c)
-		goslab_stat(c, GOSLAB_FREE_REFUSED);
-	goslab_report(what, c ? c->name : "(null)", p, caller);
 }
 
 /**

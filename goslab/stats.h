@@ -6,6 +6,8 @@
  *
  * Each hook is inline and costs one static branch per feature that is off.
  * Included at the end of internal.h.
+ *
+ * Overview: Documentation/design.rst.
  */
 #ifndef _GOSLAB_STATS_H
 #define _GOSLAB_STATS_H
@@ -155,9 +157,6 @@ static __always_inline void goslab_stats_free_small(struct goslab_cache *c,
 	goslab_profile_free(obj);
 	goslab_waste_free(s, idx);
 }
-
-void goslab_refuse_free(struct goslab_cache *c, enum goslab_bad what,
-			const void *p, unsigned long caller);
 
 int goslab_stats_init(void);
 void goslab_stats_exit(void);
