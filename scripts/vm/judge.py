@@ -132,6 +132,42 @@ def kcsan_reports(lines):
     return out
 
 
+# 6.12's scheduler warns when a CPU going offline still counts a runnable
+# entity, and counts its fair deadline server (dl_server) as one: the
+# warning then lists no task but the CPU's own stopper (migration/N). That
+# is the kernel's accounting, not a task left behind; any other task listed,
+# or a goslab frame, and the warning counts as usual.
+VACATED = 'Dying CPU not properly vacated!'
+ENQUEUED = re.compile(r'CPU\d+ enqueued tasks \(\d+ total\):')
+ENQUEUED_TASK = re.compile(r'^(\[\s*\d+\.\d+\] )?\s*pid: \d+, name: (\S+)')
+END_TRACE = re.compile(r'---\[ end trace')
+
+
+def vacated_reports(lines):
+    """[(first, last)] of each dl_server-only "not properly vacated" warning."""
+    out = []
+    for i, l in enumerate(lines):
+        if VACATED not in l:
+            continue
+        j = i + 1
+        while j < len(lines) and j < i + 120 and not END_TRACE.search(lines[j]):
+            j += 1
+        if j >= len(lines) or j >= i + 120:
+            continue
+        k = j + 1
+        if k >= len(lines) or not ENQUEUED.search(lines[k]):
+            continue
+        tasks = []
+        while k + 1 < len(lines) and ENQUEUED_TASK.match(lines[k + 1]):
+            k += 1
+            tasks.append(ENQUEUED_TASK.match(lines[k]).group(2))
+        if any(GOSLAB_FRAME.search(x) for x in lines[i:k + 1]):
+            continue
+        if all(t.startswith('migration/') for t in tasks):
+            out.append((i, k))
+    return out
+
+
 def parse_tap_line(line):
     """(passed, skipped, name) for an ok / not ok line, or None."""
     m = TAP_RESULT.match(line)
@@ -261,9 +297,12 @@ def main():
         return 1
     stamped = any(TIMESTAMP.match(l) for l in lines)
     kcsan = kcsan_reports(lines)
-    in_kcsan = set()
+    judged_apart = set()
+    vacated = vacated_reports(lines)
+    for first, last in vacated:
+        judged_apart.update(range(first, last + 1))
     for first, last, _, _ in kcsan:
-        in_kcsan.update(range(first, last + 1))
+        judged_apart.update(range(first, last + 1))
 
     problems = []     # (why, context lines)
     splats = []
@@ -341,7 +380,7 @@ def main():
                 problems.append(('expect-splat end without begin', context(lines, i)))
             open_splat = None
             continue
-        if i in in_kcsan:
+        if i in judged_apart:
             continue          # judged by its frames, below
         if open_splat is not None or not SPLATS.search(l):
             continue
@@ -357,6 +396,9 @@ def main():
         problems.insert(0, ('%d KCSAN report(s) with a goslab frame: %s' %
                             (len(ours), '; '.join(sorted({r[2] for r in ours}))),
                             shown))
+    for first, _ in vacated:
+        notes.append('    kernel warning, not counted (line %d): %s with no task but '
+                     'the stopper left (6.12 counts its dl_server)' % (first + 1, VACATED))
     for first, _, headline, mine in kcsan:
         if not mine:
             notes.append('    KCSAN report without a goslab frame, not counted '

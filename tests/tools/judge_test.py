@@ -42,6 +42,29 @@ CASES = [
 ]
 
 
+def vacated(tasks, frame='sched_cpu_dying+0x9d/0x179'):
+    """6.12's warning about a CPU going offline, listing TASKS."""
+    t = '[  179.482937] '
+    return ([t + '------------[ cut here ]------------',
+             t + 'Dying CPU not properly vacated!',
+             t + 'WARNING: CPU: 3 PID: 32 at kernel/sched/core.c:8365 ' + frame,
+             t + 'Modules linked in: goslab_stress(ON+) goslab(O)',
+             t + 'Call trace:', t + ' ' + frame,
+             t + '---[ end trace 0000000000000000 ]---',
+             t + 'CPU3 enqueued tasks (2 total):'] +
+            [t + '\tpid: %d, name: %s' % (i + 32, n) for i, n in enumerate(tasks)])
+
+
+CASES += [
+    # Only the stopper left: the count is 6.12's dl_server, not a task.
+    ('dl_server counted by a dying CPU', True, ['ok 1 first'] + vacated(['migration/3'])),
+    ('a task left on a dying CPU', False,
+     ['ok 1 first'] + vacated(['migration/3', 'goslab_stress/3'])),
+    ('a goslab frame in a dying CPU warning', False,
+     ['ok 1 first'] + vacated(['migration/3'], 'goslab_free+0x10/0x20 [goslab]')),
+]
+
+
 def main():
     failed = 0
     for name, want, body in CASES:
