@@ -16,6 +16,7 @@
  *   mode=unload   one goslab_kmalloc(leak_size) object never freed: goslab
  *                 must keep its span alone when it is unloaded.
  */
+#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
@@ -110,6 +111,9 @@ static int __init goslab_leak_init(void)
 	hidden = (unsigned long)goslab_leak_alloc() ^ SCRAMBLE;
 	if (hidden == SCRAMBLE)
 		return -ENOMEM;
+	/* Leaked on purpose, and tested for: not a leak for kmemleak to find. */
+	if (!strcmp(mode, "unload"))
+		kmemleak_not_leak((void *)(hidden ^ SCRAMBLE));
 	scrub_stack();
 	return 0;
 }
