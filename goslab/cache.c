@@ -90,7 +90,8 @@ EXPORT_SYMBOL_GPL(goslab_cache_alloc);
  * @node: node the memory must come from, or NUMA_NO_NODE for any
  *
  * The object is memory of @node. A node with no memory (of the cache's
- * zone) is served by the nearest node that has it.
+ * zone), or with none free and no __GFP_THISNODE in @gfp, is served by the
+ * nearest node that has it, as kmalloc_node() is.
  *
  * Return: the object, or NULL when memory is short.
  */
@@ -760,19 +761,34 @@ static unsigned long cache_live(struct goslab_cache *c)
 	return live;
 }
 
+/*
+ * A span that stays as long as goslab does: objects of a cache destroyed
+ * while they were live (goslab_heaps_trim()). Under the heap's lock; the
+ * span is in the span map, so its struct is what it says.
+ */
+static bool span_kept(const struct goslab_span *s)
+{
+	const struct goslab_cache *c = READ_ONCE(s->cache);
+
+	return goslab_span_holds_objects(READ_ONCE(s->state)) && c && READ_ONCE(c->dead);
+}
+
 /**
  * goslab_cache_destroy() - destroy a cache
  * @cache: cache, or NULL
  *
  * Every object should have been freed. If some are still live, their
- * number is reported and the cache and its pages are kept so that memory
- * someone still uses is never freed; frees of those objects keep working.
+ * number is reported and the cache and the spans that hold them are kept,
+ * so that memory someone still uses is never freed; frees of those objects
+ * keep working. Every other page goes back: the spans' chunks give their
+ * free pages to the buddy allocator one by one when nothing else uses
+ * them.
  *
  * Context: process context, may sleep.
  */
 void goslab_cache_destroy(struct goslab_cache *cache)
 {
-	unsigned long live;
+	unsigned long live, spans;
 
 	if (!cache)
 		return;
@@ -784,13 +800,15 @@ void goslab_cache_destroy(struct goslab_cache *cache)
 	rcu_barrier();
 	cpus_read_lock();
 	mutex_lock(&goslab_caches_mutex);
-	if (cache_flush(cache)) {
+	spans = cache_flush(cache);
+	if (spans) {
 		live = cache_live(cache);
-		cache->dead = true;
+		WRITE_ONCE(cache->dead, true);
 		mutex_unlock(&goslab_caches_mutex);
 		cpus_read_unlock();
-		pr_err("cache '%s' destroyed with %lu objects still allocated; its memory is kept\n",
-		       cache->name, live);
+		goslab_heaps_trim(span_kept);
+		pr_err("cache '%s' destroyed with %lu objects still allocated: %lu pages kept\n",
+		       cache->name, live, spans * cache->npages);
 		goslab_report(GOSLAB_BAD_DESTROY_LIVE, cache->name, NULL,
 			      _RET_IP_);
 		return;
@@ -818,29 +836,61 @@ unsigned int goslab_cache_size(struct goslab_cache *cache)
 }
 EXPORT_SYMBOL_GPL(goslab_cache_size);
 
+/* The spans of a cache that stay after unload: their size records go. */
+static void cache_forget_spans(struct goslab_cache *c)
+{
+	struct list_head *lists[3];
+	struct goslab_span *s;
+	unsigned int i;
+	int nid;
+
+	for_each_node(nid) {
+		struct goslab_central *cen = c->centrals[nid];
+
+		if (!cen)
+			continue;
+		lists[0] = &cen->partial;
+		lists[1] = &cen->full;
+		lists[2] = &cen->pending;
+		for (i = 0; i < ARRAY_SIZE(lists); i++)
+			list_for_each_entry(s, lists[i], list)
+				goslab_waste_span_release(s);
+	}
+}
+
 /**
- * goslab_caches_exit() - at module exit, free caches destroyed while they
- * still had objects, if those have been freed since
+ * goslab_caches_exit() - at module exit, free every cache destroyed while
+ * it still had objects
+ *
+ * Nothing can free their objects once goslab is gone: each cache that
+ * still has some is named, with the pages its spans keep, and its structs
+ * are freed. The heaps keep only those spans' pages (goslab_heaps_exit()).
+ *
+ * Return: the pages of those spans.
  */
-void goslab_caches_exit(void)
+unsigned long goslab_caches_exit(void)
 {
 	struct goslab_cache *c, *tmp;
+	unsigned long spans, pages = 0;
 
 	cpus_read_lock();
 	mutex_lock(&goslab_caches_mutex);
 	list_for_each_entry_safe(c, tmp, &goslab_caches, list) {
 		if (!c->dead)
 			continue;
-		if (cache_flush(c)) {
-			pr_err("cache '%s' still has objects at exit; its memory is kept\n",
-			       c->name);
-			continue;
+		spans = cache_flush(c);
+		if (spans) {
+			pr_err("cache '%s': %lu objects stay allocated after unload, %lu pages\n",
+			       c->name, cache_live(c), spans * c->npages);
+			pages += spans * c->npages;
+			cache_forget_spans(c);
 		}
 		list_del(&c->list);
 		cache_free(c);
 	}
 	mutex_unlock(&goslab_caches_mutex);
 	cpus_read_unlock();
+	return pages;
 }
 
 #ifdef GOSLAB_KUNIT

@@ -106,6 +106,6 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 void goslab_cache_free_span(struct goslab_cache *c, struct goslab_span *s,
 			    void *obj, unsigned long caller);
 void goslab_kfree_span(struct goslab_span *s, void *obj, unsigned long caller);
-void goslab_caches_exit(void);
+unsigned long goslab_caches_exit(void);
 
 #endif /* _GOSLAB_CACHE_H */

@@ -52,6 +52,7 @@ static int summary_show(struct seq_file *m, void *v)
 {
 	unsigned long held = 0, inuse = 0, cached = 0, scav = 0, chunks = 0;
 	unsigned long large = 0, meta = 0, fallback = 0, fail = 0, ncaches = 0;
+	unsigned long node_fallback = 0;
 	struct goslab_cache *c;
 	struct goslab_heap *h;
 
@@ -63,6 +64,7 @@ static int summary_show(struct seq_file *m, void *v)
 		chunks += READ_ONCE(h->nchunks);
 		large += atomic_long_read(&h->large);
 		fallback += atomic_long_read(&h->fallback);
+		node_fallback += atomic_long_read(&h->node_fallback);
 		fail += atomic_long_read(&h->grow_fail);
 		meta += READ_ONCE(h->spans.pages) +
 			READ_ONCE(h->chunkmeta.pages);
@@ -81,6 +83,7 @@ static int summary_show(struct seq_file *m, void *v)
 	seq_printf(m, "chunks: %lu\n", chunks);
 	seq_printf(m, "large_objects: %lu\n", large);
 	seq_printf(m, "zone_fallbacks: %lu\n", fallback);
+	seq_printf(m, "node_fallback: %lu\n", node_fallback);
 	seq_printf(m, "grow_failures: %lu\n", fail);
 	seq_printf(m, "caches: %lu\n", ncaches);
 	seq_printf(m, "size_classes: %d\n", GOSLAB_NUM_CLASSES - 1);
@@ -99,19 +102,21 @@ static int nodes_show(struct seq_file *m, void *v)
 {
 	struct goslab_heap *h;
 
-	seq_puts(m, "node zone held inuse pcache free scavenged chunks large_objects\n");
+	seq_puts(m, "node zone held inuse pcache free scavenged chunks large_objects");
+	seq_puts(m, " node_fallback\n");
 	for_each_goslab_heap(h) {
 		unsigned long held, inuse, cached;
 
 		held = READ_ONCE(h->held);
 		inuse = atomic_long_read(&h->inuse);
 		cached = atomic_long_read(&h->cached);
-		seq_printf(m, "%d %s %lu %lu %lu %lu %lu %lu %ld\n",
+		seq_printf(m, "%d %s %lu %lu %lu %lu %lu %lu %ld %ld\n",
 			   h->nid, goslab_zone_names[h->zone], held, inuse,
 			   cached, held - inuse - cached,
 			   READ_ONCE(h->scavenged),
 			   READ_ONCE(h->nchunks),
-			   atomic_long_read(&h->large));
+			   atomic_long_read(&h->large),
+			   atomic_long_read(&h->node_fallback));
 	}
 	return 0;
 }

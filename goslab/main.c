@@ -148,6 +148,7 @@ err_mcache:
 
 static void __exit goslab_exit(void)
 {
+	unsigned long in_caches, kept;
 	long left;
 
 	goslab_debugfs_exit();
@@ -155,16 +156,24 @@ static void __exit goslab_exit(void)
 	cpuhp_remove_state_nocalls(goslab_cpuhp_state);
 	goslab_stack_exit();
 	goslab_kmalloc_exit();
-	goslab_caches_exit();
+	in_caches = goslab_caches_exit();
 	goslab_mcache_exit();
-	goslab_heaps_exit();
+	kept = goslab_heaps_exit();
 	goslab_stats_exit();
-	/* Only objects still live at unload (reported above) may keep pages. */
+	/*
+	 * Only the spans of objects still live at unload (their caches named
+	 * above; large objects and stacks have none) may keep pages.
+	 */
 	left = atomic_long_read(&goslab_buddy_pages);
-	if (WARN(left, "goslab: %ld pages not returned to the buddy allocator at unload\n",
-		 left))
+	WARN(left != kept, "goslab: %ld pages not returned at unload, %lu known\n",
+	     left, kept);
+	if (!left) {
+		pr_info("unloaded: every page returned to the buddy allocator\n");
 		return;
-	pr_info("unloaded: every page returned to the buddy allocator\n");
+	}
+	pr_err("unloaded: %ld pages stay allocated for live objects (%lu of the caches above)\n",
+	       left, in_caches);
+	pr_err("unloaded: every other page returned to the buddy allocator\n");
 }
 
 module_init(goslab_init);

@@ -108,7 +108,7 @@ static void chunk_mark(struct goslab_chunk *c, unsigned int idx,
 		c->nfree -= n;
 	} else {
 		c->nfree += n;
-		if (c->nfree == c->npages)
+		if (c->nfree + c->nabsent == c->npages)
 			c->idle_since = jiffies;
 	}
 }
@@ -118,6 +118,20 @@ static bool chunk_range_used(const struct goslab_chunk *c, unsigned int idx,
 			     unsigned int n)
 {
 	return goslab_palloc_range_used(c->bits, idx, n);
+}
+
+/* Are pages [idx, idx + n) all in use, none of them given back? */
+static bool chunk_range_live(const struct goslab_chunk *c, unsigned int idx,
+			     unsigned int n)
+{
+	unsigned int i;
+
+	if (!chunk_range_used(c, idx, n))
+		return false;
+	for (i = idx; c->nabsent && i < idx + n; i++)
+		if (c->absent[i / 64] & BIT_ULL(i % 64))
+			return false;
+	return true;
 }
 
 static void chunk_init(struct goslab_chunk *c, struct goslab_heap *h,
@@ -131,13 +145,67 @@ static void chunk_init(struct goslab_chunk *c, struct goslab_heap *h,
 	c->npages = 1U << order;
 	c->nfree = c->npages;
 	c->idle_since = jiffies;
+	c->nabsent = 0;
 	memset(c->bits, 0, sizeof(c->bits));
+	memset(c->absent, 0, sizeof(c->absent));
 	/* A chunk smaller than a word: the missing pages are never free. */
 	if (c->npages < 64)
 		c->bits[0] = GENMASK_ULL(63, c->npages);
 	for (i = 0; i < chunk_words(c); i++)
 		c->sum[i] = word_sum(c->bits[i]);
 	c->root = merge_sums(c->sum, chunk_words(c));
+}
+
+/*
+ * Give every free page of @c back to the buddy allocator on its own and
+ * mark it absent: what stays of the chunk is its pages in use. The first
+ * time splits the chunk's block into single pages (it was allocated
+ * without __GFP_COMP). Returns the pages given back.
+ */
+static unsigned int chunk_trim(struct goslab_heap *h, struct goslab_chunk *c)
+{
+	unsigned int i, w, n = 0;
+	u64 free;
+
+	lockdep_assert_held(&h->lock);
+	if (!c->nfree)
+		return 0;
+	if (!c->nabsent && c->order)
+		split_page(pfn_to_page(c->pfn), c->order);
+	for (w = 0; w < chunk_words(c); w++) {
+		free = ~c->bits[w];
+		if (!free)
+			continue;
+		for (i = 0; i < 64; i++)
+			if (free & BIT_ULL(i))
+				__free_page(pfn_to_page(c->pfn + w * 64 + i));
+		n += hweight64(free);
+		c->absent[w] |= free;
+		c->bits[w] = ~0ULL;
+		c->sum[w] = word_sum(c->bits[w]);
+	}
+	c->root = merge_sums(c->sum, chunk_words(c));
+	c->nfree -= n;
+	c->nabsent += n;
+	h->held -= n;
+	h->scavenged += n;
+	atomic_long_sub(n, &goslab_buddy_pages);
+	return n;
+}
+
+/* A chunk entirely free (but for its absent pages) goes back. */
+static void chunk_release(struct goslab_chunk *c)
+{
+	unsigned int i;
+
+	if (!c->nabsent) {
+		__free_pages(pfn_to_page(c->pfn), c->order);
+	} else {
+		for (i = 0; i < c->npages; i++)
+			if (!(c->absent[i / 64] & BIT_ULL(i % 64)))
+				__free_page(pfn_to_page(c->pfn + i));
+	}
+	atomic_long_sub(c->npages - c->nabsent, &goslab_buddy_pages);
 }
 
 /* The hint is the first chunk that may have a free page; NULL: none has. */
@@ -287,42 +355,31 @@ static gfp_t grow_attempt_gfp(gfp_t g, unsigned int order,
 	       GOSLAB_GFP_OPPORTUNISTIC_SET;
 }
 
-/*
- * Add a chunk of at least @npages pages. Tries a full chunk, then smaller
- * orders, each taking only what is free now, down to the one @npages
- * needs: that last attempt has the caller's flags (reclaim, compaction,
- * reserves, __GFP_NOFAIL, the warning on failure), so goslab fails no
- * sooner and tries no harder than the page allocator would for that order.
- * Called without h->lock; sleeps only if @gfp allows. Returns 0, -ENOMEM
- * when memory was refused, or another error (the span map does not cover
- * the chunk) that no retry can mend.
- */
-static int heap_grow(struct goslab_heap *h, unsigned int npages, gfp_t gfp)
+/* goslab's own fault (debugfs fail_grow); as fail_page_alloc, never __GFP_NOFAIL. */
+static bool grow_fault(unsigned int npages, gfp_t gfp)
 {
-	unsigned int min_order = order_base_2(npages), order;
+#ifdef CONFIG_FAULT_INJECTION
+	return !(gfp & __GFP_NOFAIL) &&
+	       should_fail(&goslab_fail_grow, npages << PAGE_SHIFT);
+#else
+	return false;
+#endif
+}
+
+/*
+ * Make @page, a block of 1 << @order pages of @h's node and zone, a chunk
+ * of @h. Called without h->lock. On failure the page goes back and the
+ * failed grow is counted. Returns 0, -ENOMEM, or another error (the span
+ * map does not cover the chunk) that no retry can mend.
+ */
+static int heap_add_chunk(struct goslab_heap *h, struct page *page,
+			  unsigned int order, gfp_t gfp)
+{
+	unsigned long pfn = page_to_pfn(page), flags;
 	struct goslab_chunk *c, *pos;
-	struct page *page = NULL;
-	unsigned long flags, pfn;
-	gfp_t g = grow_gfp(h, gfp);
 	int err = -ENOMEM;
 
-#ifdef CONFIG_FAULT_INJECTION
-	/* As fail_page_alloc, goslab's own fault never fails __GFP_NOFAIL. */
-	if (!(gfp & __GFP_NOFAIL) &&
-	    should_fail(&goslab_fail_grow, npages << PAGE_SHIFT))
-		goto fail;
-#endif
-	for (order = GOSLAB_CHUNK_ORDER; order >= min_order; order--) {
-		page = alloc_pages_node(h->nid,
-					grow_attempt_gfp(g, order, min_order),
-					order);
-		if (page || !order)
-			break;
-	}
-	if (!page)
-		goto fail;
 	atomic_long_add(1L << order, &goslab_buddy_pages);
-	pfn = page_to_pfn(page);
 	if (WARN_ON_ONCE(page_to_nid(page) != h->nid)) {
 		err = -EINVAL;
 		goto fail_free;
@@ -351,9 +408,76 @@ fail_meta:
 fail_free:
 	__free_pages(page, order);
 	atomic_long_sub(1L << order, &goslab_buddy_pages);
-fail:
 	atomic_long_inc(&h->grow_fail);
 	return err;
+}
+
+/*
+ * Add a chunk of at least @npages pages of @h's node. Tries a full chunk,
+ * then smaller orders, each taking only what is free now, down to the one
+ * @npages needs: that last attempt has the caller's flags (reclaim,
+ * compaction, reserves, __GFP_NOFAIL, the warning on failure), so goslab
+ * fails no sooner and tries no harder than the page allocator would for
+ * that order. Called without h->lock; sleeps only if @gfp allows. Returns
+ * 0, -ENOMEM when memory was refused, or another error (the span map does
+ * not cover the chunk) that no retry can mend.
+ */
+static int heap_grow(struct goslab_heap *h, unsigned int npages, gfp_t gfp)
+{
+	unsigned int min_order = order_base_2(npages), order;
+	struct page *page = NULL;
+	gfp_t g = grow_gfp(h, gfp);
+
+	if (grow_fault(npages, gfp))
+		goto fail;
+	for (order = GOSLAB_CHUNK_ORDER; order >= min_order; order--) {
+		page = alloc_pages_node(h->nid,
+					grow_attempt_gfp(g, order, min_order),
+					order);
+		if (page || !order)
+			break;
+	}
+	if (!page)
+		goto fail;
+	return heap_add_chunk(h, page, order, gfp);
+
+fail:
+	atomic_long_inc(&h->grow_fail);
+	return -ENOMEM;
+}
+
+/*
+ * The last attempt of an allocation that may be served by any node: the
+ * smallest order @npages needs, the caller's flags and no __GFP_THISNODE,
+ * from @h's node's zonelist, so the page allocator falls back, reclaims,
+ * compacts and OOM-kills as it would for the caller. The chunk joins the
+ * heap of the node the page came from. Returns that heap or an ERR_PTR().
+ */
+static struct goslab_heap *heap_grow_any(struct goslab_heap *h,
+					 unsigned int npages, gfp_t gfp)
+{
+	unsigned int order = order_base_2(npages);
+	struct goslab_heap *owner;
+	struct page *page;
+	int err;
+
+	if (grow_fault(npages, gfp))
+		goto fail;
+	page = alloc_pages_node(h->nid, grow_gfp(h, gfp) & ~__GFP_THISNODE,
+				order);
+	if (!page)
+		goto fail;
+	owner = heaps[page_to_nid(page)][h->zone];
+	if (WARN_ON_ONCE(!owner)) {
+		__free_pages(page, order);
+		goto fail;
+	}
+	err = heap_add_chunk(owner, page, order, gfp);
+	return err ? ERR_PTR(err) : owner;
+
+fail:
+	atomic_long_inc(&h->grow_fail);
+	return ERR_PTR(-ENOMEM);
 }
 
 /* === Per-CPU page cache (Go's pageCache) === */
@@ -466,12 +590,135 @@ void goslab_heap_flush_pcache(struct goslab_heap *h, int cpu)
 
 /* === Allocating and freeing pages === */
 
+/* A run of @npages from @h's page cache or chunks, without growing. */
+static bool heap_take_run(struct goslab_heap *h, unsigned int npages,
+			  unsigned int align, struct goslab_chunk **chunkp,
+			  unsigned long *pfnp)
+{
+	struct goslab_chunk *c;
+	unsigned long flags;
+	unsigned int idx;
+
+	if (npages < GOSLAB_PCACHE_MAX_NPAGES &&
+	    pcache_alloc(h, npages, align, chunkp, pfnp))
+		return true;
+	spin_lock_irqsave(&h->lock, flags);
+	c = heap_take(h, npages, align, &idx);
+	spin_unlock_irqrestore(&h->lock, flags);
+	if (!c)
+		return false;
+	*chunkp = c;
+	*pfnp = c->pfn + idx;
+	return true;
+}
+
+/*
+ * The run is @owner's; @h was asked. Pages of another node's heap are
+ * counted on @h: its node could not give them.
+ */
+static void heap_count_run(struct goslab_heap *h, struct goslab_heap *owner,
+			   unsigned int npages)
+{
+	atomic_long_add(npages, &owner->inuse);
+	if (owner != h)
+		atomic_long_add(npages, &h->node_fallback);
+}
+
+/*
+ * May @h's request go to other nodes? Not with __GFP_THISNODE, and not
+ * for a heap outside heaps[][] (the KUnit suites' own), which only ever
+ * grows on its node with the caller's flags.
+ */
+static bool heap_may_fall_back(struct goslab_heap *h, gfp_t gfp)
+{
+	return !(gfp & __GFP_THISNODE) && heaps[h->nid][h->zone] == h;
+}
+
+/*
+ * The heaps of @h's zone class on the other nodes, nearest first: by
+ * node_distance() from @h's node, then by node id. @prev is the one
+ * returned last, NULL to start.
+ */
+static struct goslab_heap *heap_next_near(struct goslab_heap *h,
+					  struct goslab_heap *prev)
+{
+	int pd = prev ? node_distance(h->nid, prev->nid) : -1;
+	int pn = prev ? prev->nid : -1, nid, d, bd = 0;
+	struct goslab_heap *best = NULL, *o;
+
+	for_each_node_state(nid, N_MEMORY) {
+		o = heaps[nid][h->zone];
+		if (!o || o == h)
+			continue;
+		d = node_distance(h->nid, nid);
+		if (d < pd || (d == pd && nid <= pn))
+			continue;
+		if (!best || d < bd || (d == bd && nid < best->nid)) {
+			best = o;
+			bd = d;
+		}
+	}
+	return best;
+}
+
+/*
+ * The page allocator's order of things for a request any node may serve:
+ * what is free now, on this node's heap and then on the others' nearest
+ * first (taking a run, or growing by what the buddy allocator has free
+ * without reclaim, reserves or a warning); then one attempt with the
+ * caller's flags and no __GFP_THISNODE, from this node's zonelist, where
+ * the page allocator reclaims, compacts and OOM-kills as for the caller.
+ */
+static int heap_alloc_any(struct goslab_heap *h, unsigned int npages,
+			  unsigned int align, gfp_t gfp, bool nofail,
+			  struct goslab_chunk **chunkp, unsigned long *pfnp)
+{
+	/* As the opportunistic orders, but kswapd may be woken. */
+	const gfp_t light = (gfp & ~(GOSLAB_GFP_OPPORTUNISTIC_CLEAR &
+				      ~__GFP_KSWAPD_RECLAIM)) |
+			    GOSLAB_GFP_OPPORTUNISTIC_SET;
+	struct goslab_heap *o = h;
+	unsigned int tries;
+
+	do {
+		if (heap_take_run(o, npages, align, chunkp, pfnp) ||
+		    (!heap_grow(o, npages, light) &&
+		     heap_take_run(o, npages, align, chunkp, pfnp)))
+			goto found;
+		o = heap_next_near(h, o == h ? NULL : o);
+	} while (o);
+
+	for (tries = 0; tries < 3 || nofail; tries++) {
+		o = heap_grow_any(h, npages, gfp);
+		if (IS_ERR(o)) {
+			if (!nofail || PTR_ERR(o) != -ENOMEM)
+				return -ENOMEM;
+			cond_resched();
+			continue;
+		}
+		/* Other CPUs may take the new chunk's pages first. */
+		if (heap_take_run(o, npages, align, chunkp, pfnp))
+			goto found;
+		if (heap_take_run(h, npages, align, chunkp, pfnp)) {
+			o = h;
+			goto found;
+		}
+		if (nofail)
+			cond_resched();
+	}
+	return -ENOMEM;
+found:
+	heap_count_run(h, o, npages);
+	return 0;
+}
+
 /**
  * goslab_heap_alloc_pages() - take a run of pages from a heap
  * @h: heap
  * @npages: pages wanted, 1 .. GOSLAB_CHUNK_PAGES
- * @gfp: what the caller allows (sleeping, reclaim)
- * @chunkp: the chunk the pages are in, on success
+ * @gfp: what the caller allows (sleeping, reclaim, __GFP_THISNODE)
+ * @chunkp: the chunk the pages are in, on success; its heap is @h's, or
+ *	another node's when @h could not serve the request
  * @pfnp: the first page frame, on success
  *
  * Small runs come from this CPU's page cache; others from the heap by first
@@ -479,6 +726,14 @@ void goslab_heap_flush_pcache(struct goslab_heap *h, int cpu)
  * multiple of the largest power of two that divides @npages, as a buddy
  * block would: that is what aligns power-of-two kmalloc sizes, large
  * objects and stack blocks to their size.
+ *
+ * Without __GFP_THISNODE, a heap that cannot serve the request from what
+ * its node has free hands it to the other nodes' heaps, nearest first
+ * (node_distance()), and the last attempt is the page allocator's with the
+ * caller's flags from any node, reclaim and OOM killer included, as
+ * alloc_pages_node() falls back; the pages that come from another node are
+ * counted in @h's node_fallback. With __GFP_THISNODE the pages are @h's
+ * node's or none.
  *
  * With __GFP_NOFAIL and __GFP_DIRECT_RECLAIM in @gfp this does not fail
  * for want of memory: the heap's growth carries __GFP_NOFAIL and the search
@@ -493,9 +748,7 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 {
 	/* As in the page allocator: no __GFP_NOFAIL without direct reclaim. */
 	const bool nofail = (gfp & __GFP_NOFAIL) && gfpflags_allow_blocking(gfp);
-	struct goslab_chunk *c;
-	unsigned long flags;
-	unsigned int idx, tries, align;
+	unsigned int tries, align;
 	int err;
 
 	if (!npages || npages > GOSLAB_CHUNK_PAGES) {
@@ -503,18 +756,12 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 		return -EINVAL;
 	}
 	align = run_align(npages);
+	if (heap_may_fall_back(h, gfp))
+		return heap_alloc_any(h, npages, align, gfp, nofail, chunkp,
+				      pfnp);
 	for (tries = 0; tries < 3 || nofail; tries++) {
-		if (npages < GOSLAB_PCACHE_MAX_NPAGES &&
-		    pcache_alloc(h, npages, align, chunkp, pfnp))
+		if (heap_take_run(h, npages, align, chunkp, pfnp))
 			goto found;
-		spin_lock_irqsave(&h->lock, flags);
-		c = heap_take(h, npages, align, &idx);
-		spin_unlock_irqrestore(&h->lock, flags);
-		if (c) {
-			*chunkp = c;
-			*pfnp = c->pfn + idx;
-			goto found;
-		}
 		/*
 		 * Other CPUs may take the new chunk's pages first: search again.
 		 * __GFP_NOFAIL retries a want of memory, nothing else.
@@ -527,7 +774,7 @@ int goslab_heap_alloc_pages(struct goslab_heap *h, unsigned int npages,
 	}
 	return -ENOMEM;
 found:
-	atomic_long_add(npages, &h->inuse);
+	heap_count_run(h, h, npages);
 	return 0;
 }
 
@@ -548,7 +795,7 @@ void goslab_chunk_free_pages(struct goslab_chunk *c, unsigned long pfn,
 
 	spin_lock_irqsave(&h->lock, flags);
 	if (pfn < c->pfn || pfn + npages > c->pfn + c->npages ||
-	    !chunk_range_used(c, pfn - c->pfn, npages)) {
+	    !chunk_range_live(c, pfn - c->pfn, npages)) {
 		spin_unlock_irqrestore(&h->lock, flags);
 		goslab_report(GOSLAB_BAD_PAGES, NULL, NULL, _RET_IP_);
 		return;
@@ -586,7 +833,7 @@ int goslab_heap_free_pages(struct goslab_heap *h, unsigned long pfn,
 			break;
 		}
 	}
-	if (!found || !chunk_range_used(found, pfn - found->pfn, npages)) {
+	if (!found || !chunk_range_live(found, pfn - found->pfn, npages)) {
 		spin_unlock_irqrestore(&h->lock, flags);
 		goto bad;
 	}
@@ -621,7 +868,7 @@ unsigned long goslab_heap_release_free(struct goslab_heap *h,
 	list_for_each_entry_safe(c, tmp, &h->chunks, list) {
 		if (released >= max_pages)
 			break;
-		if (c->nfree != c->npages)
+		if (c->nfree + c->nabsent != c->npages)
 			continue;
 		if (idle_only && time_before(jiffies, c->idle_since + HZ))
 			continue;
@@ -630,18 +877,82 @@ unsigned long goslab_heap_release_free(struct goslab_heap *h,
 				  list_next_entry(c, list);
 		list_move(&c->list, &gone);
 		h->nchunks--;
-		h->held -= c->npages;
-		h->scavenged += c->npages;
-		released += c->npages;
+		h->held -= c->nfree;
+		h->scavenged += c->nfree;
+		released += c->nfree;
 	}
 	spin_unlock_irqrestore(&h->lock, flags);
 
 	list_for_each_entry_safe(c, tmp, &gone, list) {
-		__free_pages(pfn_to_page(c->pfn), c->order);
-		atomic_long_sub(1L << c->order, &goslab_buddy_pages);
+		chunk_release(c);
 		goslab_fixalloc_free(&h->chunkmeta, c);
 	}
 	return released;
+}
+
+/*
+ * The free pages of @h's chunks whose every page in use is in a span
+ * @kept approves go back to the buddy allocator (chunk_trim()). A page in
+ * use without a span of its own (a large object's tail pages are in its
+ * span; pages in a page cache are not) makes the chunk stay whole: the
+ * page caches are flushed first. Returns the pages given back.
+ */
+static unsigned long heap_trim(struct goslab_heap *h,
+			       bool (*kept)(const struct goslab_span *s))
+{
+	struct goslab_chunk *c;
+	struct goslab_span *s;
+	unsigned long flags, n = 0;
+	unsigned int i;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		goslab_heap_flush_pcache(h, cpu);
+	spin_lock_irqsave(&h->lock, flags);
+	list_for_each_entry(c, &h->chunks, list) {
+		if (!c->nfree || c->nfree + c->nabsent == c->npages)
+			continue;
+		for (i = 0; i < c->npages; ) {
+			if (!chunk_range_live(c, i, 1)) {
+				i++;
+				continue;
+			}
+			/* In use: a span's pages, in the span map until freed. */
+			s = goslab_span_of(pfn_to_kaddr(c->pfn + i));
+			if (!s || s->pfn != c->pfn + i || !kept(s))
+				break;
+			i += s->npages;
+		}
+		if (i >= c->npages)
+			n += chunk_trim(h, c);
+	}
+	hint_skip_full(h);
+	spin_unlock_irqrestore(&h->lock, flags);
+	return n;
+}
+
+/**
+ * goslab_heaps_trim() - give back the pages around spans kept for good
+ * @kept: whether a span stays as long as goslab does (its cache was
+ *	destroyed with live objects); called under the heap lock
+ *
+ * A span that stays keeps its chunk, which could otherwise go back whole:
+ * each chunk whose pages in use are all in such spans gives its free pages
+ * back to the buddy allocator one by one and keeps only those spans.
+ *
+ * Return: pages given back.
+ */
+unsigned long goslab_heaps_trim(bool (*kept)(const struct goslab_span *s))
+{
+	unsigned long n = 0;
+	enum goslab_zone z;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		for (z = 0; z < GOSLAB_NR_ZONES; z++)
+			if (heaps[nid][z])
+				n += heap_trim(heaps[nid][z], kept);
+	return n;
 }
 
 #if GOSLAB_TEST_BUILD
@@ -683,7 +994,7 @@ bool goslab_heap_check(struct goslab_heap *h)
 			ok = false;
 		if (before_hint && c->root.max)
 			ok = false;
-		held += c->npages;
+		held += c->npages - c->nabsent;
 	}
 	if (held != h->held)
 		ok = false;
@@ -817,8 +1128,44 @@ err_free:
 	return err;
 }
 
-void goslab_heaps_exit(void)
+/*
+ * Module exit: what is still in use belongs to objects nothing can free
+ * any more. Every other page goes back; those stay allocated for good,
+ * with no struct of goslab's left. Returns their number.
+ */
+static unsigned long heap_keep_in_use(struct goslab_heap *h)
 {
+	struct goslab_chunk *c, *tmp;
+	unsigned long flags, kept = 0;
+
+	spin_lock_irqsave(&h->lock, flags);
+	list_for_each_entry_safe(c, tmp, &h->chunks, list) {
+		chunk_trim(h, c);
+		kept += c->npages - c->nabsent;
+		list_del(&c->list);
+		h->nchunks--;
+		h->held -= c->npages - c->nabsent;
+		goslab_fixalloc_free(&h->chunkmeta, c);
+	}
+	h->hint = NULL;
+	spin_unlock_irqrestore(&h->lock, flags);
+	/* Their span structs go with the module. */
+	h->spans.inuse = 0;
+	return kept;
+}
+
+/**
+ * goslab_heaps_exit() - free every heap at module exit
+ *
+ * Pages still in use are in spans of live objects (reported by the caches
+ * layer): they stay allocated, and every other page goes back, the free
+ * pages of their chunks one by one.
+ *
+ * Return: the pages that stay allocated.
+ */
+unsigned long goslab_heaps_exit(void)
+{
+	unsigned long kept = 0;
 	struct goslab_heap *h;
 	enum goslab_zone z;
 	int nid, cpu;
@@ -834,13 +1181,7 @@ void goslab_heaps_exit(void)
 			for_each_possible_cpu(cpu)
 				goslab_heap_flush_pcache(h, cpu);
 			goslab_heap_release_free(h, ULONG_MAX, false);
-			/* Pages still in use belong to live objects: keep them. */
-			if (h->nchunks || atomic_long_read(&h->inuse)) {
-				pr_err("%s heap of node %d exits with %ld pages in use; they stay allocated\n",
-				       goslab_zone_names[z], nid,
-				       atomic_long_read(&h->inuse));
-				continue;
-			}
+			kept += heap_keep_in_use(h);
 			goslab_fixalloc_destroy(&h->spans);
 			goslab_fixalloc_destroy(&h->chunkmeta);
 			free_percpu(h->pcache);
@@ -849,6 +1190,7 @@ void goslab_heaps_exit(void)
 		}
 	}
 	goslab_span_map_exit();
+	return kept;
 }
 
 /* === Spans from the heap (Go's mheap.allocSpan / freeSpan) === */
@@ -859,9 +1201,10 @@ void goslab_heaps_exit(void)
  * @npages: pages
  * @gfp: what the caller allows
  *
- * The span struct comes from the heap's fixalloc, zeroed (state FREE);
- * every page maps to it in the span map once this returns. The caller sets
- * its state.
+ * The pages may come from another node's heap when @h cannot serve them
+ * (goslab_heap_alloc_pages()); s->heap is the heap they are from, and the
+ * span struct comes from its fixalloc, zeroed (state FREE). Every page
+ * maps to it in the span map once this returns. The caller sets its state.
  *
  * Return: the span, or NULL.
  */
@@ -872,15 +1215,16 @@ struct goslab_span *goslab_span_alloc(struct goslab_heap *h,
 	struct goslab_span *s;
 	unsigned long pfn;
 
-	s = goslab_fixalloc_alloc(&h->spans, gfp);
-	if (!s)
+	if (goslab_heap_alloc_pages(h, npages, gfp, &c, &pfn))
 		return NULL;
-	if (goslab_heap_alloc_pages(h, npages, gfp, &c, &pfn)) {
-		goslab_fixalloc_free(&h->spans, s);
+	/* The struct is of the heap the pages are from: s->heap's node. */
+	s = goslab_fixalloc_alloc(&c->heap->spans, gfp);
+	if (!s) {
+		goslab_chunk_free_pages(c, pfn, npages);
 		return NULL;
 	}
 	spin_lock_init(&s->lock);
-	s->heap = h;
+	s->heap = c->heap;
 	s->chunk = c;
 	s->pfn = pfn;
 	s->npages = npages;

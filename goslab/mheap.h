@@ -65,7 +65,11 @@ static inline enum goslab_zone goslab_gfp_zone(gfp_t gfp)
  * @npages: 1 << @order.
  * @nfree: free pages; heap->lock.
  * @idle_since: jiffies when the chunk last became entirely free.
- * @bits: pallocBits, one bit per page, set = in use; heap->lock.
+ * @nabsent: pages given back to the buddy allocator one by one, the chunk
+ *	split (split_page()) around spans kept for good; heap->lock.
+ * @bits: pallocBits, one bit per page, set = in use or absent; heap->lock.
+ * @absent: one bit per page, set = given back (then set in @bits too);
+ *	heap->lock.
  * @sum: summary of each 64-page word of @bits; heap->lock.
  * @root: summary of the whole chunk; heap->lock.
  */
@@ -77,7 +81,9 @@ struct goslab_chunk {
 	unsigned int npages;
 	unsigned int nfree;
 	unsigned long idle_since;
+	unsigned int nabsent;
 	u64 bits[GOSLAB_CHUNK_WORDS];
+	u64 absent[GOSLAB_CHUNK_WORDS];
 	struct goslab_sum sum[GOSLAB_CHUNK_WORDS];
 	struct goslab_sum root;
 };
@@ -114,6 +120,9 @@ struct goslab_pcache {
  * @large: large-object spans live; atomic.
  * @fallback: allocations served from another node because this node has no
  *	memory in this zone; atomic.
+ * @node_fallback: pages asked of this heap and taken from another node's
+ *	heap because this node had none free (goslab_heap_alloc_pages());
+ *	atomic.
  * @grow_fail: failed grows; atomic.
  * @pcache: per-CPU page caches, each under its own lock.
  * @spans: fixalloc for span structs, node-local; its own lock.
@@ -132,6 +141,7 @@ struct goslab_heap {
 	unsigned long scavenged;	/* lock; READ_ONCE() to read without */
 	atomic_long_t large;
 	atomic_long_t fallback;
+	atomic_long_t node_fallback;
 	atomic_long_t grow_fail;
 	struct goslab_pcache __percpu *pcache;
 	struct goslab_fixalloc spans;
@@ -185,7 +195,8 @@ bool goslab_heap_check(struct goslab_heap *h);
 #endif
 
 int goslab_heaps_init(void);
-void goslab_heaps_exit(void);
+unsigned long goslab_heaps_exit(void);
+unsigned long goslab_heaps_trim(bool (*kept)(const struct goslab_span *s));
 
 #ifdef CONFIG_FAULT_INJECTION
 #include <linux/fault-inject.h>

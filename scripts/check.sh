@@ -404,5 +404,9 @@ vm_args=(--append "kcsan.skip_watch=1000 kcsan.udelay_task=200"
 vm kcsan kcsan "$kimg" "${GOSLAB_KCSAN_TIMEOUT:-600}" --expect-kunit --expect-kcsan
 vm_args=(--append goslab.track_waste=1)
 vm 6.12 6.12 "$(stock_image "$v612")" "${GOSLAB_STOCK_TIMEOUT:-300}"
+# NUMA fallback: node 0 has 256 MiB, less than numa_test.sh allocates from
+# one of its CPUs; nothing else runs in this boot.
+vm_args=(--small-node 256 --kselftests numa_test.sh)
+vm 6.12-small-node 6.12 "$(stock_image "$v612")" 180
 vm 6.1 6.1 "$(stock_image "$v61")" "${GOSLAB_STOCK_TIMEOUT:-300}"
 summary

@@ -13,6 +13,9 @@
 #   --nodes M   NUMA nodes, 1 to 4, one socket of N/M CPUs each (default 2
 #               with 4 CPUs, else 1); one node has 2 GiB, more have 4 GiB
 #               laid out as described below
+#   --small-node S  node 0 has only S MiB (64 to 2048), the other nodes
+#               share the rest of the 4 GiB: a node that runs out first
+#               (NUMA fallback); needs 2 nodes or more
 #   --kunit "G..."      test mode: one pass per KUnit filter glob G (goslab
 #               and the KUnit modules loaded and unloaded each time), only
 #               the suites matching G running in it; default: one pass, all
@@ -40,6 +43,7 @@ verbose=0
 script=
 cpus=4
 nodes=
+small=
 kunit=
 kselftests=
 kunit_late=
@@ -54,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--script) script=$2; shift 2 ;;
 	--cpus) cpus=$2; shift 2 ;;
 	--nodes) nodes=$2; shift 2 ;;
+	--small-node) small=$2; shift 2 ;;
 	--kunit) kunit=$2; shift 2 ;;
 	--kselftests) kselftests=$2; shift 2 ;;
 	--kunit-late) kunit_late=$2; shift 2 ;;
@@ -64,7 +69,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 if [ $# != 2 ]; then
-	sed -n '3,31s/^# \{0,1\}//p' "$0" >&2
+	sed -n '3,34s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 fi
 kernel=$1
@@ -91,6 +96,16 @@ esac
 if [ $((cpus % nodes)) != 0 ]; then
 	echo "run-vm.sh: $cpus CPUs do not split evenly over $nodes nodes" >&2
 	exit 2
+fi
+if [ -n "$small" ]; then
+	case "$small" in
+	[1-9][0-9]|[1-9][0-9][0-9]|[1-9][0-9][0-9][0-9]) ;;
+	*) small=0 ;;
+	esac
+	if [ "$small" -lt 64 ] || [ "$small" -gt 2048 ] || [ "$nodes" -lt 2 ]; then
+		echo "run-vm.sh: --small-node takes 64 to 2048 (MiB) and 2 nodes or more" >&2
+		exit 2
+	fi
 fi
 [ -r "$kernel" ] || { echo "run-vm.sh: cannot read $kernel" >&2; exit 2; }
 [ -f "$moddir/goslab.ko" ] || { echo "run-vm.sh: no goslab.ko in $moddir" >&2; exit 2; }
@@ -144,10 +159,18 @@ if [ "$nodes" = 1 ]; then
 else
 	per=$((cpus / nodes))
 	low=$((3072 / (nodes - 1)))
+	first=$low
+	# --small-node: node 0 has S MiB, the others share the rest.
+	if [ -n "$small" ]; then
+		first=$small
+		low=$(((4096 - small) / (nodes - 1)))
+	fi
 	machine=(-m 4G -smp "$cpus,sockets=$nodes,cores=$per,threads=1")
 	for ((n = 0; n < nodes; n++)); do
 		size=${low}M
-		[ "$n" != $((nodes - 1)) ] || size=$((4096 - low * (nodes - 1)))M
+		[ "$n" != 0 ] || size=${first}M
+		[ "$n" != $((nodes - 1)) ] ||
+			size=$((4096 - first - low * (nodes - 2)))M
 		cpu=$((n * per))
 		[ "$per" = 1 ] || cpu=$cpu-$((cpu + per - 1))
 		machine+=(-object "memory-backend-ram,id=m$n,size=$size"

@@ -9,16 +9,25 @@
  * its task filter first: this module marks itself (make_it_fail) around the
  * calls, so every page allocation they make fails unless it carries
  * __GFP_NOFAIL, which fail_page_alloc never fails.
+ *
+ * mode=numa, for tests/selftests/goslab/numa_test.sh on a VM whose node 0
+ * is small (run-vm.sh --small-node): from a CPU of node 0, numa_mib MiB of
+ * GFP_KERNEL allocations (more than node 0 has) must all succeed, with
+ * memory of other nodes; __GFP_THISNODE ones must stay on node 0, down to
+ * NULL. The memory is kept until the module is unloaded, so that the test
+ * can read goslab's node_fallback count meanwhile.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/mm.h>
+#include <linux/cpumask.h>
 #include <linux/nodemask.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/topology.h>
 #include <linux/io.h>
 
 #include "goslab.h"
@@ -27,7 +36,11 @@ static unsigned int failed, passed;
 
 static char *mode = "api";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "api (default): the API checks; nofail: the __GFP_NOFAIL checks under fail_page_alloc");
+MODULE_PARM_DESC(mode, "api (default), nofail (under fail_page_alloc), numa (a small node 0)");
+
+static unsigned int numa_mib;
+module_param(numa_mib, uint, 0444);
+MODULE_PARM_DESC(numa_mib, "mode=numa: MiB to allocate from a CPU of node 0");
 
 #define CHECK(cond, fmt, ...)						\
 do {									\
@@ -343,10 +356,115 @@ static void check_nofail(void)
 }
 #endif
 
+/*
+ * mode=numa. Half of numa_mib MiB as 1 MiB large objects, half as 16 KiB
+ * objects (spans of a kmalloc cache, through the CPU's mcache): both reach
+ * the page heap of node 0, which must hand over to the other nodes' heaps
+ * when node 0 is full. Kept in numa_objs until the module is unloaded.
+ */
+#define NUMA_SMALL	SZ_16K
+static void **numa_objs;
+static unsigned int numa_nobjs;
+
+static void numa_free(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < numa_nobjs; i++)
+		goslab_kfree(numa_objs[i]);
+	kvfree(numa_objs);
+	numa_objs = NULL;
+	numa_nobjs = 0;
+}
+
+/* __GFP_THISNODE on a full node 0: node 0's memory or NULL, never other. */
+static void check_numa_thisnode(int nid)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_THISNODE | __GFP_NOWARN;
+	unsigned int i, got = 0, elsewhere = 0;
+	void *p[64];
+
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = goslab_kmalloc_node(SZ_1M, gfp, nid);
+		if (!p[i])
+			break;
+		got++;
+		elsewhere += page_to_nid(virt_to_page(p[i])) != nid;
+	}
+	CHECK(!elsewhere, "%u of %u __GFP_THISNODE objects not on node %d",
+	      elsewhere, got, nid);
+	CHECK(got < ARRAY_SIZE(p), "__GFP_THISNODE found %u MiB more on full node %d",
+	      got, nid);
+	pr_info("numa: __GFP_THISNODE: %u MiB more on node %d, then NULL\n",
+		got, nid);
+	while (i--)
+		goslab_kfree(p[i]);
+}
+
+static void check_numa(void)
+{
+	int nid = first_node(node_states[N_MEMORY]), cpu;
+	unsigned int i, nlarge, nsmall, failed_allocs = 0;
+	unsigned long local = 0, other = 0;
+	size_t size;
+	void *p;
+
+	if (num_node_state(N_MEMORY) < 2 || !numa_mib) {
+		CHECK(0, "mode=numa needs 2 nodes with memory and numa_mib (%d nodes, %u MiB)",
+		      num_node_state(N_MEMORY), numa_mib);
+		return;
+	}
+	nlarge = numa_mib / 2;
+	nsmall = (numa_mib - nlarge) * (SZ_1M / NUMA_SMALL);
+	numa_objs = kvcalloc(nlarge + nsmall, sizeof(*numa_objs), GFP_KERNEL);
+	if (!numa_objs) {
+		CHECK(0, "array for mode=numa");
+		return;
+	}
+	cpu = cpumask_first(cpumask_of_node(nid));
+	if (cpu >= nr_cpu_ids || set_cpus_allowed_ptr(current, cpumask_of(cpu))) {
+		CHECK(0, "cannot run on a CPU of node %d", nid);
+		goto out;
+	}
+	CHECK(numa_mem_id() == nid, "running on CPU %d of node %d", cpu, nid);
+	for (i = 0; i < nlarge + nsmall; i++) {
+		size = i < nlarge ? SZ_1M : NUMA_SMALL;
+		p = goslab_kmalloc(size, GFP_KERNEL);
+		if (!p) {
+			failed_allocs++;
+			continue;
+		}
+		numa_objs[numa_nobjs++] = p;
+		if (page_to_nid(virt_to_page(p)) == nid)
+			local += size;
+		else
+			other += size;
+	}
+	pr_info("numa: %u MiB asked, %u failed: %lu KiB of node %d, %lu KiB of other nodes\n",
+		numa_mib, failed_allocs, local / SZ_1K, nid, other / SZ_1K);
+	CHECK(!failed_allocs, "%u of %u GFP_KERNEL allocations failed", failed_allocs,
+	      nlarge + nsmall);
+	CHECK(other, "no memory of another node although node %d has less than %u MiB",
+	      nid, numa_mib);
+	/* A node-preferred request without __GFP_THISNODE falls back too. */
+	p = goslab_kmalloc_node(SZ_1M, GFP_KERNEL, nid);
+	CHECK(p, "kmalloc_node(1 MiB, GFP_KERNEL, %d) with node %d full", nid, nid);
+	goslab_kfree(p);
+	check_numa_thisnode(nid);
+out:
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	if (failed)
+		numa_free();
+}
+
 static int __init selftest_init(void)
 {
 	if (!strcmp(mode, "nofail")) {
 		check_nofail();
+		goto out;
+	}
+	if (!strcmp(mode, "numa")) {
+		check_numa();
 		goto out;
 	}
 	if (strcmp(mode, "api")) {
@@ -368,6 +486,7 @@ out:
 
 static void __exit selftest_exit(void)
 {
+	numa_free();
 }
 
 module_init(selftest_init);

@@ -186,7 +186,7 @@ enum counter {
 	C_NULL_BAD,	/* ... where nothing could explain it */
 	C_BAD_PATTERN,	/* pattern broken at free */
 	C_BAD_ZERO,	/* zeroed allocation not zero */
-	C_BAD_NODE,	/* node variant gave memory of another node */
+	C_BAD_NODE,	/* __GFP_THISNODE gave memory of another node */
 	C_BAD_SIZE,	/* ksize below the size asked for */
 	C_BAD_BULK,	/* bulk call broke all-or-nothing */
 	C_REMOTE,	/* objects freed by another thread or interrupt */
@@ -328,9 +328,20 @@ static int random_node(u32 r)
 	return NUMA_NO_NODE;
 }
 
-static bool node_ok(void *p, int node)
+/*
+ * Half the node variants ask with __GFP_THISNODE: the memory must be of
+ * @node. Without it @node is a preference, as for kmalloc_node(): a node
+ * short of free pages hands over to another (goslab_heap_alloc_pages()).
+ */
+static gfp_t node_gfp(gfp_t gfp)
 {
-	if (node == NUMA_NO_NODE || !node_state(node, N_MEMORY))
+	return get_random_u32() & 1 ? gfp | __GFP_THISNODE : gfp;
+}
+
+static bool node_ok(void *p, int node, gfp_t gfp)
+{
+	if (node == NUMA_NO_NODE || !node_state(node, N_MEMORY) ||
+	    !(gfp & __GFP_THISNODE))
 		return true;
 	return page_to_nid(virt_to_page(p)) == node;
 }
@@ -383,8 +394,9 @@ static bool alloc_one(struct obj *o, u32 r, gfp_t gfp)
 			ci = 1;
 		if (mix & MIX_NODE && r2 & BIT(31)) {
 			node = random_node(r2 >> 4);
+			gfp = node_gfp(gfp);
 			p = goslab_cache_alloc_node(caches[ci], gfp, node);
-			if (p && !node_ok(p, node))
+			if (p && !node_ok(p, node, gfp))
 				count(C_BAD_NODE);
 		} else {
 			p = goslab_cache_alloc(caches[ci], gfp);
@@ -415,8 +427,9 @@ static bool alloc_one(struct obj *o, u32 r, gfp_t gfp)
 		if (!(mix & MIX_NODE))
 			return false;
 		node = random_node(r2 >> 3);
+		gfp = node_gfp(gfp);
 		p = goslab_kmalloc_node(size, gfp, node);
-		if (p && !node_ok(p, node))
+		if (p && !node_ok(p, node, gfp))
 			count(C_BAD_NODE);
 		break;
 	case 3:		/* stacks, 2 KiB .. 64 KiB */
