@@ -52,6 +52,12 @@ struct goslab_central;
  * @zone: zone class of every span.
  * @kmalloc: a built-in kmalloc cache.
  * @stack: a stack pool (stack.c): its blocks are freed by size only.
+ * @alloc_hooks: an allocation needs goslab_obj_alloc_hook() beyond zeroing
+ *	and statistics (goslab_want_alloc_hook()); set at creation, so that
+ *	goslab_cache_alloc_fast() tests one byte.
+ * @free_hooks: a free needs goslab_small_free_hook()
+ *	(goslab_want_free_hook()), or the cache is a stack pool; set at
+ *	creation, so that goslab_free_fast() tests one byte.
  * @dead: destroyed with live objects; kept so they stay valid.
  * @list: in goslab_caches; goslab_caches_mutex.
  * @cpu: per-CPU mcaches.
@@ -74,6 +80,8 @@ struct goslab_cache {
 	enum goslab_zone zone;
 	bool kmalloc;
 	bool stack;
+	bool alloc_hooks;
+	bool free_hooks;
 	bool dead;
 	struct list_head list;
 	struct goslab_mcache __percpu *cpu;
