@@ -278,7 +278,11 @@ static __always_inline void goslab_span_unlock(struct goslab_span *s)
 /* Nonzero if s->lock was free and is now held; interrupts off. */
 #if GOSLAB_SPAN_LOCK_ARCH
 #define goslab_span_trylock(s)						\
-	__cond_lock(&(s)->lock, arch_spin_trylock(&(s)->lock.rlock.raw_lock))
+({									\
+	struct goslab_span *__s = (s);					\
+									\
+	__cond_lock(&__s->lock, arch_spin_trylock(&__s->lock.rlock.raw_lock)); \
+})
 #else
 #define goslab_span_trylock(s)	spin_trylock(&(s)->lock)
 #endif
