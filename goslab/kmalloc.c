@@ -131,9 +131,17 @@ void *goslab_kmalloc(size_t size, gfp_t gfp)
 {
 	struct goslab_cache *c;
 
-	/* A small size's cache, inline; 0, large sizes and the rest below. */
+	/*
+	 * A small size's cache, inline, normal memory with one test; 0,
+	 * large sizes and the rest below.
+	 */
 	if (likely(size - 1 < GOSLAB_MAX_SMALL_SIZE)) {
-		c = goslab_kmalloc_caches[goslab_gfp_zone(gfp)][goslab_size_to_class(size)];
+		unsigned int cls = goslab_size_to_class(size);
+
+		if (likely(!(gfp & (__GFP_DMA | __GFP_DMA32))))
+			c = goslab_kmalloc_caches[GOSLAB_ZONE_NORMAL][cls];
+		else
+			c = goslab_kmalloc_caches[goslab_gfp_zone(gfp)][cls];
 		if (likely(c))
 			return goslab_cache_alloc_fast(c, gfp, size, _RET_IP_);
 	}
