@@ -36,6 +36,11 @@ struct goslab_central;
 
 /**
  * struct goslab_cache - a kmem_cache: objects of one size and layout
+ *
+ * Every field but @dead, @list and what @cpu and @central point to is set
+ * when the cache is created, before it is on goslab_caches, and never
+ * changes: read it with no lock.
+ *
  * @name: name for debugfs and reports.
  * @object_size: bytes the user asked for.
  * @size: bytes usable by the user (ksize); equal to @object_size, as in SLUB:
@@ -53,16 +58,17 @@ struct goslab_central;
  * @kmalloc: a built-in kmalloc cache.
  * @stack: a stack pool (stack.c): its blocks are freed by size only.
  * @alloc_hooks: an allocation needs goslab_obj_alloc_hook() beyond zeroing
- *	and statistics (goslab_want_alloc_hook()); set at creation, so that
+ *	and statistics (goslab_want_alloc_hook()), so that
  *	goslab_cache_alloc_fast() tests one byte.
  * @free_hooks: a free needs goslab_small_free_hook()
- *	(goslab_want_free_hook()), or the cache is a stack pool; set at
- *	creation, so that goslab_free_fast() tests one byte.
- * @dead: destroyed with live objects; kept so they stay valid.
+ *	(goslab_want_free_hook()), or the cache is a stack pool, so that
+ *	goslab_free_fast() tests one byte.
+ * @dead: destroyed with live objects; kept so they stay valid;
+ *	goslab_caches_mutex.
  * @list: in goslab_caches; goslab_caches_mutex.
- * @cpu: per-CPU mcaches.
+ * @cpu: per-CPU mcaches; each CPU's own, no lock (struct goslab_mcache).
  * @central: per node; a node without memory of @zone points at the
- *	central of the node that serves it.
+ *	central of the node that serves it. Each under its own lock.
  * @centrals: the centrals this cache owns, one per node with memory.
  */
 struct goslab_cache {
@@ -82,9 +88,9 @@ struct goslab_cache {
 	bool stack;
 	bool alloc_hooks;
 	bool free_hooks;
-	bool dead;
-	struct list_head list;
-	struct goslab_mcache __percpu *cpu;
+	bool dead;			/* goslab_caches_mutex */
+	struct list_head list;		/* goslab_caches_mutex */
+	struct goslab_mcache __percpu *cpu;	/* no lock: per CPU */
 	struct goslab_central *central[MAX_NUMNODES];
 	struct goslab_central *centrals[MAX_NUMNODES];
 };

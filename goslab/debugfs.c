@@ -3,6 +3,8 @@
  * goslab debugfs interface: /sys/kernel/debug/goslab/. Reads counters
  * through the layers' structures only; prints no kernel address. See
  * Documentation/debugfs.rst for the format of every file.
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>

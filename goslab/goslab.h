@@ -5,6 +5,8 @@
  * The names, argument orders and semantics mirror <linux/slab.h>, so a user
  * switches by renaming kmem_cache_* to goslab_cache_* and kmalloc to
  * goslab_kmalloc. See Documentation/api.rst.
+ *
+ * Overview: Documentation/design.rst.
  */
 #ifndef _GOSLAB_GOSLAB_H
 #define _GOSLAB_GOSLAB_H

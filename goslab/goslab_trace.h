@@ -2,6 +2,8 @@
 /*
  * goslab tracepoints: goslab:goslab_alloc and goslab:goslab_free, for
  * trace-cmd, perf and tracefs. Disabled, each costs one static branch.
+ *
+ * Overview: Documentation/design.rst.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM goslab

@@ -5,6 +5,8 @@
  * Go's names are kept where they make the mapping obvious: a span is an
  * mspan, a central is an mcentral, the per-CPU part of a cache is an mcache,
  * freeindex, allocCache and allocBits mean what they mean in Go.
+ *
+ * Overview: Documentation/design.rst.
  */
 #ifndef _GOSLAB_INTERNAL_H
 #define _GOSLAB_INTERNAL_H

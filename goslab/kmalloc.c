@@ -3,6 +3,8 @@
  * goslab kmalloc family: Go's mallocgc split by size. Small sizes go to a
  * built-in cache per size class and zone class; sizes above 32 KiB get a
  * span of their own from the page heap (Go's large objects).
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/overflow.h>
 #include <linux/string.h>

@@ -1,20 +1,66 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * goslab: Go's memory allocator (mheap, mcentral, mcache, mspan, size
- * classes, scavenger, fixalloc, stack pools) for the Linux kernel.
+ * classes, scavenger, fixalloc, stack pools) for the Linux kernel. The
+ * overview, a file per layer, is Documentation/design.rst.
  *
- * Lock order, outermost first (every lock is taken with interrupts off,
- * because every path may run in hardirq context with GFP_ATOMIC):
+ * Locks, and what they protect:
  *
- *   cpus_read_lock()		CPU hotplug (cache destruction, module exit)
- *     goslab_caches_mutex	cache list (process context only)
- *       central->lock		a cache's span lists on one node
- *         span->lock		a span's free bits, pending frees, sweeps
- *				and state (also alone, in every free)
- *         heap pcache->lock	a CPU's cached pages of one heap
- *           heap->lock		a heap's chunks, bitmaps and summaries
- *             fixalloc->lock	metadata free lists
- *   stack_large_lock		free large stacks; nests only heap locks
+ *   goslab_caches_mutex (mutex, cache.c): the list goslab_caches, cache
+ *	creation and destruction, each cache's @dead. Process context only;
+ *	the shrinker only tries it.
+ *   central->lock (spinlock_t): a central's three span lists, its counts,
+ *	and the state of every span on its lists.
+ *   span->lock (spinlock_t): a span's free_bits, pending count, sweeps and
+ *	state changes, and the check and mark of every free. The frees take
+ *	it through goslab_span_lock() and goslab_span_trylock() (mheap.h):
+ *	the arch lock inline when lock debugging and KCSAN are off.
+ *   pcache->lock (spinlock_t): one CPU's page cache of one heap.
+ *   heap->lock (spinlock_t): a heap's chunk list and hint, and every
+ *	chunk's bitmaps, summaries and counts.
+ *   fixalloc->lock (spinlock_t): a fixalloc's free list and current block.
+ *   stack_large_lock (spinlock_t, stack.c): the free large stacks.
+ *   profile_lock (raw_spinlock_t, profile.c): the heap profile's call
+ *	sites and sampled objects.
+ *
+ * Lock order: the nestings that happen, outermost first; there are no
+ * others.
+ *
+ *   cpu_hotplug_lock		cpus_read_lock() in cache destruction and
+ *				module exit; held for write around
+ *				goslab_cpu_dead()
+ *     goslab_caches_mutex
+ *       central->lock		a cache's flush, drain and count of live
+ *				objects
+ *         span->lock		every sweep and span state change
+ *           profile_lock, kmemleak's locks	(the free hooks, see below)
+ *       heap->lock		an empty span going back to its heap in a
+ *				shrink (central->lock already dropped)
+ *     pcache->lock		goslab_cpu_dead() flushing the dead CPU's
+ *       heap->lock		page caches; also alone, the heap under a
+ *				page cache's refill and flush
+ *   span->lock			alone, in every free of a small object
+ *     profile_lock, kmemleak's locks	the free hooks, which run under
+ *				span->lock so that they run once per object
+ *				however two frees race
+ *   stack_large_lock
+ *     profile_lock, kmemleak's locks	a large stack's free hooks
+ *
+ * Nothing of goslab's nests inside heap->lock, fixalloc->lock or
+ * profile_lock. Each layer drops its lock before it calls the one below:
+ * the central before the heap (central_grow(), span_release()), the heap
+ * before fixalloc (heap_grow(), goslab_heap_release_free()), fixalloc
+ * before the buddy allocator. goslab_caches_mutex is held across
+ * GFP_KERNEL allocations and flush_work() of the mcaches' drain work, which
+ * takes central->lock and span->lock but never the mutex.
+ *
+ * Interrupts: every spinlock above is taken with interrupts off, because
+ * every path may run in hardirq context with GFP_ATOMIC. A free
+ * (goslab_cache_free(), goslab_kfree(), goslab_stack_free()) keeps them off
+ * from looking its span up until it has marked the slot: that is also the
+ * RCU read side that keeps the span struct from being reused meanwhile
+ * (goslab_span_free()). An mcache drain swaps a CPU's span slots out with
+ * interrupts off. The allocation fast path leaves interrupts on.
  *
  * A CPU's mcache has no lock: each context of that CPU (task, softirq,
  * hardirq) touches only its own span, with preemption off, and other CPUs
@@ -22,14 +68,12 @@
  * the CPU context caching it, or by whoever holds the central lock of the
  * list it is on: only the owner hands slots out (freeindex forward,
  * allocCache, alloc_count), without a lock. Every free, from any CPU or
- * context, checks and marks its slot under the span's own lock (s->lock,
- * interrupts off), which every sweep and every span state change also
- * takes, inside central->lock where both are held; the hooks a free runs
- * under s->lock take kmemleak's and the profile's locks inside it. See
- * Documentation/free-protocol.rst.
+ * context, checks and marks its slot under the span's own lock, which
+ * every sweep and every span state change also takes, inside
+ * central->lock where both are held. See Documentation/free-protocol.rst.
  *
- * Nothing sleeps under any of these locks; a heap grow that may sleep runs
- * with no lock held.
+ * Nothing sleeps under any spinlock; a heap grow that may sleep runs with
+ * no lock held.
  */
 #include <linux/module.h>
 #include <linux/cpuhotplug.h>

@@ -28,6 +28,8 @@
  * straight back under that lock (goslab_mcache_free_local()): freeindex
  * steps back by one, as SLUB's per-CPU freelist reuses the last freed
  * object first. Every other free goes through the span's free_bits.
+ *
+ * Overview: Documentation/design.rst.
  */
 #include "internal.h"
 

@@ -18,6 +18,8 @@
  * sweep, every state change and every read of a span's pending frees, so
  * that frees, which take only s->lock, see each span before or after such a
  * step (Documentation/free-protocol.rst).
+ *
+ * Overview: Documentation/design.rst.
  */
 #include "internal.h"
 

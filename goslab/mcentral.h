@@ -12,30 +12,33 @@
 
 /**
  * struct goslab_central - Go's mcentral: the spans of one cache on one node
- * @lock: guards the lists and the state of every span on them.
- * @partial: swept spans with free slots.
- * @full: spans with no free slot and no known pending free.
- * @pending: spans with frees not yet swept.
- * @heap: heap new spans come from.
- * @cache: the cache.
- * @nid: node of @heap.
- * @nspans: spans of this central, cached on CPUs or on a list.
- * @nfull: spans on @full.
- * @npartial: spans on @partial; up to the cache's @min_partial of them may
- *	be empty, kept for the next refill (SLUB's min_partial) until a
- *	shrink.
+ * @lock: the central lock (spinlock_t, interrupts off); guards the lists,
+ *	the counts and the state of every span on the lists, with that span's
+ *	own lock inside it.
+ * @partial: swept spans with free slots; @lock.
+ * @full: spans with no free slot and no known pending free; @lock.
+ * @pending: spans with frees not yet swept; @lock.
+ * @heap: heap new spans come from; set at creation.
+ * @cache: the cache; set at creation.
+ * @nid: node of @heap; set at creation.
+ * @nspans: spans of this central, cached on CPUs or on a list; @lock,
+ *	read with READ_ONCE() by debugfs.
+ * @nfull: spans on @full; @lock.
+ * @npartial: spans on @partial; @lock. Up to the cache's @min_partial of
+ *	them may be empty, kept for the next refill (SLUB's min_partial)
+ *	until a shrink.
  */
 struct goslab_central {
 	spinlock_t lock;		/* lists and their spans' state */
-	struct list_head partial;
-	struct list_head full;
-	struct list_head pending;
+	struct list_head partial;	/* lock */
+	struct list_head full;		/* lock */
+	struct list_head pending;	/* lock */
 	struct goslab_heap *heap;
 	struct goslab_cache *cache;
 	int nid;
-	unsigned long nspans;
-	unsigned long nfull;
-	unsigned long npartial;
+	unsigned long nspans;		/* lock */
+	unsigned long nfull;		/* lock */
+	unsigned long npartial;		/* lock */
 };
 
 struct goslab_span *goslab_central_cache_span(struct goslab_central *c, gfp_t gfp);

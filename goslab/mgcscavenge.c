@@ -9,6 +9,8 @@
  * shrinker, which also hands back spans cached on CPUs and the CPUs' page
  * caches when free chunks alone do not cover what reclaim asked for.
  * Writing to debugfs "scavenge" releases everything free now.
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/module.h>
 #include <linux/shrinker.h>

@@ -11,6 +11,8 @@
  * chunk whose root says a long enough run exists: address-ordered first fit,
  * as in Go, with one radix level per chunk and one per word. The bitmap
  * and summary operations themselves are in mpagealloc.c.
+ *
+ * Overview: Documentation/design.rst.
  */
 
 /*
@@ -201,7 +203,7 @@ static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 					__GFP_ZERO | __GFP_NOWARN, order);
 		if (!page)
 			return -ENOMEM;
-		/* Pairs with READ_ONCE() in goslab_span_of(). */
+		/* Pairs with smp_load_acquire() in goslab_span_of(). */
 		if (cmpxchg_release(&goslab_span_map[a], NULL,
 				    page_address(page)) != NULL)
 			__free_pages(page, order);
@@ -218,7 +220,7 @@ static void span_map_set(struct goslab_span *s, struct goslab_span *val)
 	for (pfn = s->pfn; pfn < s->pfn + s->npages; pfn++) {
 		struct goslab_span **l2 = goslab_span_map[pfn >> GOSLAB_ARENA_SHIFT];
 
-		/* Pairs with READ_ONCE() in goslab_span_of(). */
+		/* Pairs with smp_load_acquire() in goslab_span_of(). */
 		smp_store_release(&l2[pfn & (GOSLAB_ARENA_PAGES - 1)], val);
 	}
 }

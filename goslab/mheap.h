@@ -101,35 +101,36 @@ struct goslab_pcache {
 
 /**
  * struct goslab_heap - Go's mheap for one (node, zone class)
- * @lock: guards the chunk list and every chunk's bitmaps and summaries.
- * @nid: node every page of this heap comes from.
- * @zone: zone class.
- * @chunks: chunks in address order.
- * @hint: first chunk that may have free pages (Go's searchAddr); heap->lock.
- * @nchunks: chunks held.
- * @held: pages held from the buddy allocator.
- * @inuse: pages in spans.
- * @cached: pages sitting in per-CPU page caches.
- * @scavenged: pages returned to the buddy allocator, ever.
- * @large: large-object spans live.
+ * @lock: the heap lock (spinlock_t, interrupts off); guards the chunk list
+ *	and every chunk's bitmaps, summaries and counts.
+ * @nid: node every page of this heap comes from; set at creation.
+ * @zone: zone class; set at creation.
+ * @chunks: chunks in address order; @lock.
+ * @hint: first chunk that may have free pages (Go's searchAddr); @lock.
+ * @nchunks: chunks held; written under @lock, read with READ_ONCE().
+ * @held: pages held from the buddy allocator; as @nchunks.
+ * @inuse: pages in spans; atomic.
+ * @cached: pages sitting in per-CPU page caches; atomic.
+ * @scavenged: pages returned to the buddy allocator, ever; as @nchunks.
+ * @large: large-object spans live; atomic.
  * @fallback: allocations served from another node because this node has no
- *	memory in this zone.
- * @grow_fail: failed grows.
- * @pcache: per-CPU page caches.
- * @spans: fixalloc for span structs, node-local.
- * @chunkmeta: fixalloc for chunk structs, node-local.
+ *	memory in this zone; atomic.
+ * @grow_fail: failed grows; atomic.
+ * @pcache: per-CPU page caches, each under its own lock.
+ * @spans: fixalloc for span structs, node-local; its own lock.
+ * @chunkmeta: fixalloc for chunk structs, node-local; its own lock.
  */
 struct goslab_heap {
 	spinlock_t lock;		/* chunk list, bitmaps, summaries */
 	int nid;
 	enum goslab_zone zone;
-	struct list_head chunks;
-	struct goslab_chunk *hint;
-	unsigned long nchunks;
-	unsigned long held;
+	struct list_head chunks;	/* lock */
+	struct goslab_chunk *hint;	/* lock */
+	unsigned long nchunks;		/* lock; READ_ONCE() to read without */
+	unsigned long held;		/* lock; READ_ONCE() to read without */
 	atomic_long_t inuse;
 	atomic_long_t cached;
-	unsigned long scavenged;
+	unsigned long scavenged;	/* lock; READ_ONCE() to read without */
 	atomic_long_t large;
 	atomic_long_t fallback;
 	atomic_long_t grow_fail;

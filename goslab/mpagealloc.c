@@ -8,6 +8,8 @@
  * has a summary (start, max, end); the chunk's root summary merges them.
  * Searches use the summaries to skip words that cannot hold the run:
  * address-ordered first fit, as in Go.
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/bitops.h>
 #include <linux/bits.h>

@@ -7,6 +7,8 @@
  * of its 64-page words: no locks, no allocation, nothing but <linux/types.h>
  * and bit operations, so tests/fuzz/ builds this layer unchanged in user
  * space. The page heap (mheap.c) owns the bitmaps and does the locking.
+ *
+ * Overview: Documentation/design.rst.
  */
 #ifndef _GOSLAB_MPAGEALLOC_H
 #define _GOSLAB_MPAGEALLOC_H

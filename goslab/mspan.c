@@ -9,6 +9,8 @@
  * in free_bits and the next sweep folds free_bits into allocBits. Every bit
  * lives outside the objects, so a write after free cannot corrupt the
  * allocator and a double free is an O(1) bit test.
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/align.h>
 #include <linux/atomic.h>

@@ -4,6 +4,8 @@
  * mgcsweep.go). The algorithms in mspan.c use only this header and
  * <linux/types.h>-level primitives (bit operations, atomics, READ_ONCE), so
  * tests/fuzz/ builds them unchanged in user space.
+ *
+ * Overview: Documentation/design.rst.
  */
 #ifndef _GOSLAB_MSPAN_H
 #define _GOSLAB_MSPAN_H

@@ -11,11 +11,14 @@
  * shows live bytes and objects per call site, most bytes first.
  *
  * Locking: profile_lock, a raw spinlock taken with interrupts off, guards
- * the sites, the sample hash and its free list. It nests inside nothing of
- * goslab's but stack_large_lock, and nothing nests inside it: the hooks run
- * after the allocator's own locks are dropped. Only sampled allocations and
+ * the sites, the sample hash and its free list. Nothing nests inside it. The
+ * allocation hooks take it with no lock of goslab's held; the free hooks
+ * inside span->lock (small objects) or stack_large_lock (large stacks), as
+ * the lock order in main.c says. Only sampled allocations and
  * frees of sampled objects take it; other frees read one atomic of a filter
  * (a counting hash of the sampled pointers) and go on.
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/kallsyms.h>
 #include <linux/log2.h>

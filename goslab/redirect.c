@@ -9,6 +9,8 @@
  * library helpers) goes back to the core and is counted in
  * /sys/kernel/debug/goslab/redirect; anything else goes to goslab_kfree(),
  * which refuses and reports it. Documentation/redirect.rst.
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>

@@ -6,6 +6,8 @@
  * sizeclasses.h (Go's runtime/mksizeclasses.go, made for 4 KiB pages), with
  * the inline lookup goslab_size_to_class(); this file only instantiates it.
  * Documentation/sizeclasses.rst explains it.
+ *
+ * Overview: Documentation/design.rst.
  */
 
 #include <linux/build_bug.h>

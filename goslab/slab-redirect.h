@@ -16,6 +16,8 @@
  *
  * goslab/redirect.c defines GOSLAB_REDIRECT_DECLS_ONLY before including
  * this file: it gets the declarations, not the macros.
+ *
+ * Overview: Documentation/design.rst.
  */
 #ifndef _GOSLAB_SLAB_REDIRECT_H
 #define _GOSLAB_SLAB_REDIRECT_H

@@ -8,6 +8,8 @@
  * free in a list per log2 of their pages (Go's stackLarge) until the
  * background scavenger or a full scavenge gives them back. The free must name
  * the size.
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/log2.h>
 

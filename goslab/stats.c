@@ -10,6 +10,8 @@
  * slot (objects are at most 32 KiB), 0 meaning "not recorded". The array
  * comes from the kernel's own kmalloc when the span is created; a span that
  * cannot get one is simply not counted (debugfs shows how many).
+ *
+ * Overview: Documentation/design.rst.
  */
 #include <linux/kmemleak.h>
 #include <linux/moduleparam.h>

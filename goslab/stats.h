@@ -6,6 +6,8 @@
  *
  * Each hook is inline and costs one static branch per feature that is off.
  * Included at the end of internal.h.
+ *
+ * Overview: Documentation/design.rst.
  */
 #ifndef _GOSLAB_STATS_H
 #define _GOSLAB_STATS_H

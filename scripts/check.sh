@@ -103,7 +103,7 @@ if [ -z "$want_lint" ]; then
 elif [ -z "$kdir_debug" ]; then
 	skip checkpatch "needs the debug kernel tree"
 elif [ ${#sources[@]} = 0 ]; then
-	skip checkpatch "no sources yet"
+	fail checkpatch "no sources found under goslab/ and tests/"
 else
 	# Generated files answer to their generator ("size classes" below).
 	# LINUX_VERSION_CODE: an out-of-tree module must build on 6.1 and 6.12.
@@ -128,7 +128,7 @@ if [ -z "$want_lint" ]; then
 elif [ -z "$kdir_debug" ]; then
 	skip sparse "needs the debug kernel tree"
 elif [ ! -f Kbuild ] || [ ${#sources[@]} = 0 ]; then
-	skip sparse "no sources yet"
+	fail sparse "no Kbuild or no sources"
 else
 	# A failed build is reported by "build debug"; here only sparse counts.
 	out=$(build_modules sparse "$kdir_debug" "$logs/sparse.log" C=2) || true
@@ -150,7 +150,7 @@ if [ -z "$want_lint" ]; then
 elif [ -z "$kdir_debug" ]; then
 	skip kernel-doc "needs the debug kernel tree"
 elif [ ${#docs[@]} = 0 ]; then
-	skip kernel-doc "no sources yet"
+	fail kernel-doc "no sources found in goslab/"
 elif out=$("$kdir_debug/scripts/kernel-doc" -none -Wall "${docs[@]}" 2>&1) && [ -z "$out" ]; then
 	pass kernel-doc
 else
@@ -159,8 +159,6 @@ fi
 
 if [ -z "$want_lint" ]; then
 	:
-elif [ ! -f scripts/gen-sizeclasses.py ]; then
-	skip "size classes" "scripts/gen-sizeclasses.py not there yet"
 elif out=$(python3 scripts/gen-sizeclasses.py --check 2>&1); then
 	pass "size classes"
 else
@@ -193,11 +191,16 @@ if [ -n "$want_lint" ]; then
 	tally < <(scripts/check-model.sh 2>&1 || true)
 fi
 
+# The VM judge on small logs: brackets, interleaved console lines.
+if [ -n "$want_lint" ]; then
+	tally < <(python3 tests/tools/judge_test.py 2>&1 || true)
+fi
+
 # goslabinfo and goslab-plot on the committed debugfs snapshot.
 if [ -z "$want_lint" ]; then
 	:
 elif [ ! -d tests/data/debugfs-snapshot ]; then
-	skip tools "no snapshot in tests/data/debugfs-snapshot"
+	fail tools "tests/data/debugfs-snapshot is missing"
 else
 	rm -rf build/tools/data
 	tally < <(python3 tests/tools/goslab_tools_test.py --name "tools data" \
@@ -209,9 +212,9 @@ fi
 # Each target runs for its share of the budget from the committed seeds;
 # what it finds stays in build/fuzz/corpus/ for the next run.
 if [ -n "$want_fuzz" ]; then
-	targets=(sizeclass palloc span)
+	mapfile -t targets < <(fuzz_targets)
 	budget=${GOSLAB_FUZZ_SECONDS:-60}
-	each=$((budget / ${#targets[@]}))
+	each=$((budget / (${#targets[@]} ? ${#targets[@]} : 1)))
 	[ "$each" -ge 1 ] || each=1
 	if ! out=$(make -s -C tests/fuzz all 2>&1 >"$logs/fuzz-build.log"); then
 		for t in "${targets[@]}"; do
@@ -254,7 +257,7 @@ for k in 6.1 6.12 debug kcsan; do
 	if [ -z "${kdir[$k]}" ]; then
 		skip "build $k" "no kernel tree"
 	elif [ ! -f Kbuild ]; then
-		skip "build $k" "no Kbuild yet"
+		fail "build $k" "no Kbuild"
 	elif out=$(build_modules "$k" "${kdir[$k]}" "$logs/build-$k.log"); then
 		pass "build $k"
 		built[$k]=1
@@ -334,7 +337,7 @@ dkms_build() {
 if ! command -v dkms >/dev/null; then
 	skip dkms "dkms not installed"
 elif [ ! -f dkms.conf ]; then
-	skip dkms "no dkms.conf"
+	fail dkms "no dkms.conf"
 else
 	dkms_build 6.1 "$v61"
 	dkms_build 6.12 "$v612"
@@ -372,10 +375,8 @@ vm() {
 	echo "     (vm $k: $((SECONDS - start)) s)"
 }
 
-expect=()
-if grep -rqs 'kunit_test_suite' goslab tests/kunit; then
-	expect=(--expect-kunit)
-fi
+# The debug kernels have KUnit: a boot that ran no suite fails.
+expect=(--expect-kunit)
 dimg=${kdir_debug:+$kdir_debug/arch/x86/boot/bzImage}
 # goslab.track_waste=1: the statistics kselftest checks the live waste,
 # which goslab records only when asked (it costs kmalloc and kfree).

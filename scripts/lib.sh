@@ -52,6 +52,12 @@ concurrency_kunit="goslab_concurrency goslab_central goslab_mcache"
 # shellcheck disable=SC2034
 concurrency_kselftests="race_test.sh"
 
+# The user-space fuzz targets, one a line; TARGETS in tests/fuzz/Makefile is
+# the one list.
+fuzz_targets() {
+	make -s -C "$GOSLAB_ROOT/tests/fuzz" targets | tr ' ' '\n'
+}
+
 # build_modules NAME KDIR LOG [make arguments...]
 #
 # Against a kernel built with KUnit (the debug kernels) this is a test build,

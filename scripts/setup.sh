@@ -4,6 +4,9 @@
 # Safe to re-run; quick when everything is already present.
 set -euo pipefail
 
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
 SUDO=
 if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
@@ -41,19 +44,23 @@ newest_612() {
 		done | tail -n1
 }
 
+# is_installed PKG: dpkg has PKG installed.
+is_installed() {
+	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ]
+}
+
 # installed_image V: the image package of V that is installed, if any.
 installed_image() {
 	local p
 	for p in "linux-image-$1" "linux-image-$1-unsigned"; do
-		if dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-			grep -q 'install ok installed'; then
+		if is_installed "$p"; then
 			echo "$p"
 			return
 		fi
 	done
 }
 
-stamp_dir=${GOSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/goslab}
+stamp_dir=$GOSLAB_CACHE
 mkdir -p "$stamp_dir"
 stamp=$stamp_dir/setup.stamp
 
@@ -66,8 +73,7 @@ base_pkgs="qemu-system-x86 busybox-static cpio kmod gzip xz-utils
 missing_pkgs() {
 	local p
 	for p in $base_pkgs "$@"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-			grep -q 'install ok installed' || echo "$p"
+		is_installed "$p" || echo "$p"
 	done
 }
 

@@ -88,7 +88,7 @@ echo "     (stress vm 8 cpus: $((SECONDS - start)) s)"
 
 if [ "$fuzz" != 0 ]; then
 	make -s -C tests/fuzz all >"$logs/stress-fuzz-build.log" 2>&1 || failed=1
-	for t in sizeclass palloc span; do
+	for t in $(fuzz_targets); do
 		if make -s -C tests/fuzz "run-$t" T="$fuzz" >"$logs/stress-fuzz-$t.log" 2>&1; then
 			result ok "fuzz $t: $(sed -n 's/^Done \([0-9]*\) runs.*/\1 runs/p' \
 				"$logs/stress-fuzz-$t.log" | tail -n 1) in $fuzz s"

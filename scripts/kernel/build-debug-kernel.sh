@@ -15,6 +15,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
+. "$here/../lib.sh"
 flavour=${1:-kasan}
 case "$flavour" in
 kasan)
@@ -27,7 +29,7 @@ kcsan)
 	echo "usage: $0 [kasan|kcsan]" >&2
 	exit 2 ;;
 esac
-cache=${GOSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/goslab}
+cache=$GOSLAB_CACHE
 jobs=${JOBS:-$(nproc)}
 
 "$here/../setup.sh" >&2

@@ -61,6 +61,27 @@ SPLATS = re.compile('|'.join([
 ]))
 
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]')
+# A kernel message that the console wrote into the middle of a line of a
+# test's own output (a kselftest's "ok 1 ..." whose newline came after it).
+INTERLEAVED = re.compile(r'\[\s*\d+\.\d+\] ')
+
+
+def split_interleaved(lines):
+    """Give a kernel message that starts mid-line its own line.
+
+    The serial console interleaves printk output with a user process's
+    partial line, so a marker such as "goslab-test: expect-splat begin" can
+    sit behind "ok 1 ..." and would otherwise be read as the test's text.
+    A TAP diagnostic ("# ...") is left alone: tests quote kernel lines there.
+    """
+    out = []
+    for l in lines:
+        m = INTERLEAVED.search(l, 1)
+        if m and not TIMESTAMP.match(l) and not l.lstrip().startswith('#'):
+            out += [l[:m.start()], l[m.start():]]
+        else:
+            out.append(l)
+    return out
 
 # KCSAN: "BUG: KCSAN: data-race in f / g" up to a line of "=" (its footer).
 KCSAN_BUG = re.compile(r'BUG: KCSAN: (.*)$')
@@ -234,6 +255,7 @@ def main():
     try:
         with open(args.log, errors='replace') as f:
             lines = [l.rstrip('\r\n').replace('\r', '') for l in f]
+        lines = split_interleaved(lines)
     except OSError as e:
         print('FAIL %s: no console log (%s), VM exit status %d' % (args.name, e, args.rc))
         return 1

@@ -14,6 +14,8 @@ ver=$1 krel=$2 dest=$3
 shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
 
 tar=
 for t in /usr/src/linux-source-"$ver".tar.*; do
@@ -24,7 +26,7 @@ if [ -z "$tar" ]; then
 	exit 1
 fi
 
-cache=${GOSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/goslab}/fs-src
+cache=$GOSLAB_CACHE/fs-src
 key=$(basename "$tar")-$(stat -c %s-%Y "$tar")
 src=$cache/$key
 mkdir -p "$cache"

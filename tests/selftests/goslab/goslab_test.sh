@@ -36,19 +36,7 @@ _module_check() {
 	fi
 }
 
-[ "$(id -u)" = 0 ] || _skip_all "must be run as root"
-if [ ! -d "$debugfs/kunit" ] && ! grep -q " $debugfs debugfs" /proc/mounts; then
-	mount -t debugfs debugfs $debugfs 2>/dev/null ||
-		_skip_all "debugfs not available"
-fi
-
-loaded_here=
-if [ ! -d /sys/module/goslab ]; then
-	ko=$(_find_ko goslab)
-	[ -n "$ko" ] || _skip_all "goslab is not loaded and goslab.ko not found"
-	_load "$ko" || { _plan 1; _result 1 "load goslab"; exit $ksft_fail; }
-	loaded_here=1
-fi
+_start
 
 _plan 8
 
@@ -121,10 +109,4 @@ fi
 _module_check goslab_client "goslab_client loads and unloads"
 _module_check goslab_selftest_mod "goslab_selftest_mod API checks pass at load"
 
-if [ -n "$loaded_here" ]; then
-	_unload goslab || _failed=$((_failed + 1))
-fi
-
-_diag "$_failed of $_nr failed"
-[ $_failed = 0 ] && exit $ksft_pass
-exit $ksft_fail
+_finish

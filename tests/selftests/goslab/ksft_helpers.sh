@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Shared by goslab's kselftests: TAP output, finding and loading the test
-# modules. Source it after setting "here" to the test's directory; it is
+# modules, the start (_start) and the end (_finish) of a test. Source it after setting "here" to the test's directory; it is
 # not a test itself (scripts/vm/init.sh skips *_helpers.sh).
 # shellcheck disable=SC2034,SC2154 # variables shared with the sourcing test
 
@@ -83,4 +83,39 @@ _unload() {
 	rc=$?
 	[ $rc = 0 ] || _diag "rmmod $1: ${out:-exit status $rc}"
 	return $rc
+}
+
+# _need_ko NAME: NAME.ko's path in $ko, or skip the test if there is none.
+_need_ko() {
+	ko=$(_find_ko "$1")
+	[ -n "$ko" ] || _skip_all "$1.ko not found"
+}
+
+# _start: what a test does first. Root, debugfs mounted, goslab loaded if
+# it is not yet: loaded_here says so, and _finish unloads it again.
+_start() {
+	[ "$(id -u)" = 0 ] || _skip_all "must be run as root"
+	if ! grep -q " $debugfs debugfs" /proc/mounts; then
+		mount -t debugfs debugfs $debugfs 2>/dev/null ||
+			_skip_all "debugfs not available"
+	fi
+	loaded_here=
+	if [ ! -d /sys/module/goslab ]; then
+		_goslab_ko=$(_find_ko goslab)
+		[ -n "$_goslab_ko" ] ||
+			_skip_all "goslab is not loaded and goslab.ko not found"
+		_load "$_goslab_ko" ||
+			{ _plan 1; _result 1 "load goslab"; exit $ksft_fail; }
+		loaded_here=1
+	fi
+}
+
+# _finish: unload goslab if _start loaded it; the count and the exit status.
+_finish() {
+	if [ -n "$loaded_here" ]; then
+		_unload goslab || _failed=$((_failed + 1))
+	fi
+	_diag "$_failed of $_nr failed"
+	[ $_failed = 0 ] && exit $ksft_pass
+	exit $ksft_fail
 }

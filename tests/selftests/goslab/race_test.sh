@@ -127,21 +127,8 @@ _counted() {
 	_result $bad "$1"
 }
 
-[ "$(id -u)" = 0 ] || _skip_all "must be run as root"
-if ! grep -q " $debugfs debugfs" /proc/mounts; then
-	mount -t debugfs debugfs $debugfs 2>/dev/null ||
-		_skip_all "debugfs not available"
-fi
-ko=$(_find_ko goslab_race)
-[ -n "$ko" ] || _skip_all "goslab_race.ko not found"
-
-loaded_here=
-if [ ! -d /sys/module/goslab ]; then
-	g=$(_find_ko goslab)
-	[ -n "$g" ] || _skip_all "goslab is not loaded and goslab.ko not found"
-	insmod "$g" || _skip_all "cannot load goslab.ko"
-	loaded_here=1
-fi
+_need_ko goslab_race
+_start
 
 # A debug kernel (KASAN, lockdep, kmemleak) is several times slower:
 # shorter runs, fewer spans, slower interrupts (each costs it tens of us).
@@ -230,10 +217,4 @@ for c in $cases; do
 	esac
 done
 
-if [ -n "$loaded_here" ]; then
-	rmmod goslab || _failed=$((_failed + 1))
-fi
-
-_diag "$_failed of $_nr failed"
-[ $_failed = 0 ] && exit $ksft_pass
-exit $ksft_fail
+_finish

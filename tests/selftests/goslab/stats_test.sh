@@ -80,19 +80,7 @@ _delta() {
 	_expect "$1 moved by" "$(($3 - $2))" "$4"
 }
 
-[ "$(id -u)" = 0 ] || _skip_all "must be run as root"
-if ! grep -q " $debugfs debugfs" /proc/mounts; then
-	mount -t debugfs debugfs $debugfs 2>/dev/null ||
-		_skip_all "debugfs not available"
-fi
-
-loaded_here=
-if [ ! -d /sys/module/goslab ]; then
-	ko=$(_find_ko goslab)
-	[ -n "$ko" ] || _skip_all "goslab is not loaded and goslab.ko not found"
-	_load "$ko" || { _plan 1; _result 1 "load goslab"; exit $ksft_fail; }
-	loaded_here=1
-fi
+_start
 wl=$(_find_ko goslab_stats_mod)
 [ -n "$wl" ] || _skip_all "goslab_stats_mod.ko not found"
 [ -f "$dir/profile" ] || _skip_all "this goslab has no heap profile"
@@ -289,10 +277,4 @@ else
 fi
 
 rm -rf "$tmp"
-if [ -n "$loaded_here" ]; then
-	_unload goslab || _failed=$((_failed + 1))
-fi
-
-_diag "$_failed of $_nr failed"
-[ $_failed = 0 ] && exit $ksft_pass
-exit $ksft_fail
+_finish

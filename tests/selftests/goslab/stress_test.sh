@@ -76,21 +76,8 @@ _baseline() {
 	base_inuse=$(_inuse)
 }
 
-[ "$(id -u)" = 0 ] || _skip_all "must be run as root"
-if ! grep -q " $debugfs debugfs" /proc/mounts; then
-	mount -t debugfs debugfs $debugfs 2>/dev/null ||
-		_skip_all "debugfs not available"
-fi
-ko=$(_find_ko goslab_stress)
-[ -n "$ko" ] || _skip_all "goslab_stress.ko not found"
-
-loaded_here=
-if [ ! -d /sys/module/goslab ]; then
-	g=$(_find_ko goslab)
-	[ -n "$g" ] || _skip_all "goslab is not loaded and goslab.ko not found"
-	insmod "$g" || _skip_all "cannot load goslab.ko"
-	loaded_here=1
-fi
+_need_ko goslab_stress
+_start
 
 # A debug kernel (KASAN, lockdep) is several times slower: shorter runs.
 if [ -d $debugfs/kunit ] || [ -d $debugfs/fail_page_alloc ]; then
@@ -230,10 +217,4 @@ echo "$expected" | {
 }
 _result $? "misuse: debugfs refused counts what was done"
 
-if [ -n "$loaded_here" ]; then
-	rmmod goslab || _failed=$((_failed + 1))
-fi
-
-_diag "$_failed of $_nr failed"
-[ $_failed = 0 ] && exit $ksft_pass
-exit $ksft_fail
+_finish
