@@ -70,6 +70,32 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 }
 
 /**
+ * goslab_cache_alloc_finish() - goslab_cache_alloc_fast()'s rare ending
+ * @c: cache
+ * @obj: the object just taken
+ * @gfp: flags
+ * @caller: for the profile
+ * @sampled: @obj is a heap profile sample
+ *
+ * Zeroes as asked, records the sample, and reschedules if one is due
+ * (GOSLAB_MIGHT_ALLOC_LATE). Out of line, so that the fast path saves no
+ * register for these calls.
+ *
+ * Return: @obj.
+ */
+void *goslab_cache_alloc_finish(struct goslab_cache *c, void *obj, gfp_t gfp,
+				unsigned long caller, bool sampled)
+{
+	if (goslab_want_zero(c, gfp))
+		memset(obj, 0, c->size);
+	if (sampled)
+		__goslab_profile_alloc(obj, c->size, caller);
+	if (GOSLAB_MIGHT_ALLOC_LATE)
+		might_alloc(gfp);
+	return obj;
+}
+
+/**
  * goslab_cache_alloc() - allocate an object from a cache
  * @cache: cache from goslab_cache_create()
  * @gfp: GFP flags; GFP_ATOMIC and GFP_NOWAIT never sleep
@@ -78,8 +104,7 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
  */
 void *goslab_cache_alloc(struct goslab_cache *cache, gfp_t gfp)
 {
-	return goslab_cache_alloc_caller(cache, gfp, NUMA_NO_NODE, cache->size,
-					 _RET_IP_);
+	return goslab_cache_alloc_fast(cache, gfp, cache->size, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_alloc);
 
@@ -219,36 +244,36 @@ static __always_inline void free_span(struct goslab_cache *c,
 	int idx;
 
 	lockdep_assert_irqs_disabled();
-	spin_lock(&s->lock);
+	goslab_span_lock(s);
 	if (kfree) {
 		/* The span stopped holding objects since it was looked up. */
 		if (unlikely(!goslab_span_holds_objects(s->state))) {
-			spin_unlock(&s->lock);
+			goslab_span_unlock(s);
 			goslab_report_free(GOSLAB_BAD_DOUBLE_FREE, NULL, obj, caller);
 			return;
 		}
 		c = s->cache;
 		/* A pooled stack block goes back through goslab_stack_free(). */
 		if (unlikely(c->stack)) {
-			spin_unlock(&s->lock);
+			goslab_span_unlock(s);
 			goslab_report(GOSLAB_BAD_WRONG_CACHE, "stack", obj, caller);
 			return;
 		}
 	}
 	idx = free_check(c, s, obj, caller);
 	if (unlikely(idx < 0)) {
-		spin_unlock(&s->lock);
+		goslab_span_unlock(s);
 		goslab_free_refuse(c, s, obj, caller);
 		return;
 	}
 	if (goslab_mcache_free_local(c, s, idx)) {
-		spin_unlock(&s->lock);
+		goslab_span_unlock(s);
 		__this_cpu_inc(c->cpu->stat[GOSLAB_FREE]);
 		return;
 	}
 	pending = goslab_span_mark_free(s, idx);
 	tell = free_tell_central(s, pending, 1);
-	spin_unlock(&s->lock);
+	goslab_span_unlock(s);
 	free_count(c, s, 1);
 	if (tell)
 		goslab_central_note_free(s);
@@ -292,6 +317,25 @@ void goslab_kfree_span(struct goslab_span *s, void *obj, unsigned long caller)
 	free_span(NULL, s, obj, true, caller);
 }
 
+/*
+ * goslab_cache_free() of anything goslab_free_fast() did not take: the
+ * general path, from the span lookup on. Out of line, a tail call.
+ */
+static noinline void cache_free_caller(struct goslab_cache *cache, void *obj,
+				       unsigned long caller)
+{
+	struct goslab_span *s;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	s = goslab_span_of(obj);
+	if (likely(s))
+		free_span(cache, s, obj, false, caller);
+	local_irq_restore(flags);
+	if (unlikely(!s))
+		goslab_free_refuse(cache, NULL, obj, caller);
+}
+
 /**
  * goslab_cache_free() - free an object to its cache
  * @cache: the cache it was allocated from
@@ -310,11 +354,12 @@ void goslab_cache_free(struct goslab_cache *cache, void *obj)
 		return;
 	local_irq_save(flags);
 	s = goslab_span_of(obj);
-	if (likely(s))
-		free_span(cache, s, obj, false, _RET_IP_);
+	if (likely(s && cache) && goslab_free_fast(cache, s, obj, false)) {
+		local_irq_restore(flags);
+		return;
+	}
 	local_irq_restore(flags);
-	if (unlikely(!s))
-		goslab_free_refuse(cache, NULL, obj, _RET_IP_);
+	cache_free_caller(cache, obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_free);
 
@@ -332,14 +377,14 @@ static unsigned int free_run(struct goslab_cache *c, struct goslab_span *s,
 	bool tell;
 	int idx;
 
-	spin_lock(&s->lock);
+	goslab_span_lock(s);
 	for (;;) {
 		idx = free_check(c, s, objs[*i], caller);
 		if (idx < 0) {
 			/* Reported without the lock, as a single free is. */
-			spin_unlock(&s->lock);
+			goslab_span_unlock(s);
 			goslab_free_refuse(c, s, objs[*i], caller);
-			spin_lock(&s->lock);
+			goslab_span_lock(s);
 		} else if (s == mine && goslab_span_unalloc(s, idx)) {
 			local++;
 		} else {
@@ -353,7 +398,7 @@ static unsigned int free_run(struct goslab_cache *c, struct goslab_span *s,
 		--*i;
 	}
 	tell = count && free_tell_central(s, s->pending, count);
-	spin_unlock(&s->lock);
+	goslab_span_unlock(s);
 	if (count)
 		free_count(c, s, count);
 	if (tell)
@@ -572,6 +617,8 @@ cache_create_locked(const char *name, unsigned int size, unsigned int align,
 	c->stack = kind == GOSLAB_CACHE_STACK;
 	if (cache_layout(c, size, align))
 		goto err_free;
+	c->alloc_hooks = goslab_want_alloc_hook(c);
+	c->free_hooks = c->stack || goslab_want_free_hook(c);
 	c->min_partial = clamp(ilog2(c->elemsize) / 2, 5, 10);
 	c->cpu = alloc_percpu(struct goslab_mcache);
 	if (!c->cpu)

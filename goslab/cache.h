@@ -57,6 +57,12 @@ struct goslab_central;
  * @zone: zone class of every span.
  * @kmalloc: a built-in kmalloc cache.
  * @stack: a stack pool (stack.c): its blocks are freed by size only.
+ * @alloc_hooks: an allocation needs goslab_obj_alloc_hook() beyond zeroing
+ *	and statistics (goslab_want_alloc_hook()), so that
+ *	goslab_cache_alloc_fast() tests one byte.
+ * @free_hooks: a free needs goslab_small_free_hook()
+ *	(goslab_want_free_hook()), or the cache is a stack pool, so that
+ *	goslab_free_fast() tests one byte.
  * @dead: destroyed with live objects; kept so they stay valid;
  *	goslab_caches_mutex.
  * @list: in goslab_caches; goslab_caches_mutex.
@@ -80,6 +86,8 @@ struct goslab_cache {
 	enum goslab_zone zone;
 	bool kmalloc;
 	bool stack;
+	bool alloc_hooks;
+	bool free_hooks;
 	bool dead;			/* goslab_caches_mutex */
 	struct list_head list;		/* goslab_caches_mutex */
 	struct goslab_mcache __percpu *cpu;	/* no lock: per CPU */

@@ -61,6 +61,7 @@
 #include "stats.h"
 #include "objhooks.h"
 #include "kmalloc.h"
+#include "fastpath.h"
 #include "stack.h"
 #include "mgcscavenge.h"
 #include "debugfs.h"

@@ -131,6 +131,22 @@ static void *kmalloc_caller(size_t size, gfp_t gfp, int node,
  */
 void *goslab_kmalloc(size_t size, gfp_t gfp)
 {
+	struct goslab_cache *c;
+
+	/*
+	 * A small size's cache, inline, normal memory with one test; 0,
+	 * large sizes and the rest below.
+	 */
+	if (likely(size - 1 < GOSLAB_MAX_SMALL_SIZE)) {
+		unsigned int cls = goslab_size_to_class(size);
+
+		if (likely(!(gfp & (__GFP_DMA | __GFP_DMA32))))
+			c = goslab_kmalloc_caches[GOSLAB_ZONE_NORMAL][cls];
+		else
+			c = goslab_kmalloc_caches[goslab_gfp_zone(gfp)][cls];
+		if (likely(c))
+			return goslab_cache_alloc_fast(c, gfp, size, _RET_IP_);
+	}
 	return kmalloc_caller(size, gfp, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_kmalloc);
@@ -196,7 +212,7 @@ static struct goslab_span *span_for_free(const void *p, unsigned long caller)
  * meanwhile (goslab_span_free()). A large object's free wins its span with
  * one cmpxchg; its hooks and pages run after, with interrupts on.
  */
-static void kfree_caller(const void *p, unsigned long caller)
+static noinline void kfree_caller(const void *p, unsigned long caller)
 {
 	enum goslab_bad what = GOSLAB_NR_BAD;
 	const char *name = NULL;
@@ -250,6 +266,19 @@ static void kfree_caller(const void *p, unsigned long caller)
  */
 void goslab_kfree(const void *p)
 {
+	struct goslab_span *s;
+	unsigned long flags;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	/* As kfree_caller(), which takes every free this one does not. */
+	local_irq_save(flags);
+	s = goslab_span_of(p);
+	if (likely(s) && goslab_free_fast(NULL, s, (void *)p, true)) {
+		local_irq_restore(flags);
+		return;
+	}
+	local_irq_restore(flags);
 	kfree_caller(p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_kfree);

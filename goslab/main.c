@@ -12,7 +12,9 @@
  *   central->lock (spinlock_t): a central's three span lists, its counts,
  *	and the state of every span on its lists.
  *   span->lock (spinlock_t): a span's free_bits, pending count, sweeps and
- *	state changes, and the check and mark of every free.
+ *	state changes, and the check and mark of every free. The frees take
+ *	it through goslab_span_lock() and goslab_span_trylock() (mheap.h):
+ *	the arch lock inline when lock debugging and KCSAN are off.
  *   pcache->lock (spinlock_t): one CPU's page cache of one heap.
  *   heap->lock (spinlock_t): a heap's chunk list and hint, and every
  *	chunk's bitmaps, summaries and counts.

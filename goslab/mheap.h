@@ -9,6 +9,7 @@
 
 #include <linux/mmzone.h>
 #include <linux/percpu.h>
+#include <linux/spinlock.h>
 #include <linux/version.h>
 
 #include "mpagealloc.h"
@@ -246,6 +247,57 @@ static __always_inline struct goslab_span *goslab_span_of(const void *p)
 	/* Pairs with smp_store_release() in span_map_set(). */
 	return smp_load_acquire(&l2[pfn & (GOSLAB_ARENA_PAGES - 1)]);
 }
+
+/*
+ * The span lock (s->lock, see Documentation/free-protocol.rst), as the free
+ * paths take it: always with interrupts off, so preemption is off too.
+ * With lock debugging and KCSAN off it is the arch lock alone, inline: no
+ * call, no preempt_count traffic. With any of them on it is spin_lock(), so
+ * lockdep, the spinlock debug checks and KCSAN see every take as they see
+ * the spin_lock_irqsave() of the sweeps and central transitions on the
+ * same lock. The two are the same lock word either way.
+ */
+#if IS_ENABLED(CONFIG_DEBUG_SPINLOCK) || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC) || \
+	IS_ENABLED(CONFIG_KCSAN) || IS_ENABLED(CONFIG_PREEMPT_RT)
+#define GOSLAB_SPAN_LOCK_ARCH	0
+#else
+#define GOSLAB_SPAN_LOCK_ARCH	1
+#endif
+
+static __always_inline void goslab_span_lock(struct goslab_span *s)
+	__acquires(&s->lock)
+{
+	lockdep_assert_irqs_disabled();
+#if GOSLAB_SPAN_LOCK_ARCH
+	arch_spin_lock(&s->lock.rlock.raw_lock);
+	__acquire(&s->lock);
+#else
+	spin_lock(&s->lock);
+#endif
+}
+
+static __always_inline void goslab_span_unlock(struct goslab_span *s)
+	__releases(&s->lock)
+{
+#if GOSLAB_SPAN_LOCK_ARCH
+	arch_spin_unlock(&s->lock.rlock.raw_lock);
+	__release(&s->lock);
+#else
+	spin_unlock(&s->lock);
+#endif
+}
+
+/* Nonzero if s->lock was free and is now held; interrupts off. */
+#if GOSLAB_SPAN_LOCK_ARCH
+#define goslab_span_trylock(s)						\
+({									\
+	struct goslab_span *__s = (s);					\
+									\
+	__cond_lock(&__s->lock, arch_spin_trylock(&__s->lock.rlock.raw_lock)); \
+})
+#else
+#define goslab_span_trylock(s)	spin_trylock(&(s)->lock)
+#endif
 
 int goslab_span_map_init(void);
 void goslab_span_map_exit(void);

@@ -80,6 +80,18 @@ static __always_inline void __goslab_obj_alloc_hook(struct goslab_cache *c,
 	goslab_stats_alloc(c, obj, req, slot, gfp, caller);
 }
 
+/*
+ * Does an allocation from @c need more of __goslab_obj_alloc_hook() than
+ * the zeroing and the statistics? Under KASAN and kmemleak, and for the
+ * debug flags (SLAB_POISON checks, SLAB_RED_ZONE goes along with it).
+ */
+static __always_inline bool goslab_want_alloc_hook(struct goslab_cache *c)
+{
+	return IS_ENABLED(CONFIG_KASAN_GENERIC) ||
+	       IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	       (c->flags & (SLAB_RED_ZONE | SLAB_POISON));
+}
+
 void goslab_obj_alloc_hook(struct goslab_cache *c, void *obj, size_t req,
 			   size_t slot, gfp_t gfp, unsigned long caller);
 void goslab_obj_free_hook(void *obj, size_t slot, bool wipe);

@@ -45,15 +45,21 @@ static __always_inline void goslab_profile_alloc(const void *obj, size_t size,
 		__goslab_profile_alloc(obj, size, caller);
 }
 
-/* Forget a sampled object; a filter keeps this one load for the others. */
-static __always_inline void goslab_profile_free(const void *obj)
+/* May @obj be a sampled object? A filter keeps this one load for the others. */
+static __always_inline bool goslab_profile_may_hold(const void *obj)
 {
 	unsigned long h;
 
 	if (!static_branch_unlikely(&goslab_profile_used))
-		return;
+		return false;
 	h = hash_ptr((void *)obj, GOSLAB_PROFILE_FILTER_BITS);
-	if (unlikely(atomic_read(&goslab_profile_filter[h])))
+	return unlikely(atomic_read(&goslab_profile_filter[h]));
+}
+
+/* Forget a sampled object. */
+static __always_inline void goslab_profile_free(const void *obj)
+{
+	if (goslab_profile_may_hold(obj))
 		__goslab_profile_free(obj);
 }
 
