@@ -436,6 +436,33 @@ void goslab_redirect_cache_free_bulk(struct kmem_cache *s, size_t nr,
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_cache_free_bulk);
 
+/**
+ * goslab_redirect_mempool_alloc_slab() - mempool_alloc_slab()
+ * @gfp: GFP flags
+ * @pool_data: the cache handle mempool_create_slab_pool() was given
+ *
+ * The core's mempool_alloc_slab() would take a goslab handle for a core
+ * cache; a mempool built on a switched cache gets this one instead.
+ *
+ * Return: an object, or NULL.
+ */
+void *goslab_redirect_mempool_alloc_slab(gfp_t gfp, void *pool_data)
+{
+	return rd_cache_alloc(pool_data, gfp, NUMA_NO_NODE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(goslab_redirect_mempool_alloc_slab);
+
+/**
+ * goslab_redirect_mempool_free_slab() - mempool_free_slab()
+ * @element: the object
+ * @pool_data: the cache handle
+ */
+void goslab_redirect_mempool_free_slab(void *element, void *pool_data)
+{
+	goslab_redirect_cache_free(pool_data, element);
+}
+EXPORT_SYMBOL_GPL(goslab_redirect_mempool_free_slab);
+
 /* === kmalloc family === */
 
 /**
