@@ -20,13 +20,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/ksft_helpers.sh"
 
 # On each filesystem; fewer on the debug kernel (KASAN makes every call
-# slower). Both together take about 110 s of a stock VM under TCG.
+# slower).
 if [ -d $debugfs/kunit ]; then
-	dirs=${FS_DIRS:-8}
-	files=${FS_FILES:-15}
-else
-	dirs=${FS_DIRS:-25}
+	dirs=${FS_DIRS:-10}
 	files=${FS_FILES:-20}
+else
+	dirs=${FS_DIRS:-30}
+	files=${FS_FILES:-25}
 fi
 tmp=${TMPDIR:-/tmp}/goslab-fs.$$
 data=$here/fs-data
@@ -49,7 +49,7 @@ for m in crc16 crc32c_generic mbcache jbd2; do
 	[ -n "$k" ] || _skip_all "no $m.ko (ext4 needs it)"
 	deps="$deps $k"
 done
-_plan 26
+_plan 28
 
 # _sums DIR: "checksum path" of every file under DIR, every symlink with
 # its target, and every directory; not ext4's lost+found.
@@ -88,40 +88,49 @@ _refused() {
 	awk -F': ' '{ s += $2 } END { print s + 0 }' "$dir/refused"
 }
 
+# _redirect KEY: a counter of goslab's switch.
+_redirect() {
+	awk -F': ' -v k="$1" '$1 == k { print $2 }' "$dir/redirect"
+}
+
 # _remount
 _remount() {
 	umount "$mnt" && mount -t "$fs" "$dev" "$mnt"
 }
 
-# _workload: write the tree on $mnt and $ref. A seed of 120 KB, the same
-# on every run; file k of dir d takes a slice of it.
-_workload() {
+# _tree: the reference tree in $tree, written once by one awk (a fork a
+# file costs more than the filesystems' work under TCG). File k of dir d
+# is a slice of a 120 KB seed, the same on every run, of a size from 0 to
+# 72 KB; a quarter of them in d/sub/. Each dir has a short symlink (in the
+# inode) and a long one (in a block).
+_tree() {
+	mkdir -p "$tree"
 	d=0
 	while [ "$d" -lt "$dirs" ]; do
-		mkdir -p "$mnt/d$d/sub" "$ref/d$d/sub"
-		f=0
-		while [ "$f" -lt "$files" ]; do
-			k=$((d * files + f))
-			size=$(( (k * 7919) % 24000 ))
-			[ $((k % 10)) = 0 ] && size=$((size * 3))
-			[ $((k % 13)) = 0 ] && size=0
-			tail -c +$((k % 4096 + 1)) "$tmp.seed" | head -c $size \
-				>"$ref/d$d/f$f"
-			case $((k % 4)) in
-			0) cp "$ref/d$d/f$f" "$mnt/d$d/sub/f$f"
-			   mv "$ref/d$d/f$f" "$ref/d$d/sub/f$f" ;;
-			*) cp "$ref/d$d/f$f" "$mnt/d$d/f$f" ;;
-			esac
-			f=$((f + 1))
-		done
-		# A short symlink (in the inode) and a long one (in a block).
-		for t in "$mnt" "$ref"; do
-			ln -s "f1" "$t/d$d/short"
-			ln -s "../d$d/sub/$(printf '%0100d' "$d")" "$t/d$d/long"
-		done
+		mkdir -p "$tree/d$d/sub"
+		ln -s "f1" "$tree/d$d/short"
+		ln -s "../d$d/sub/$(printf '%0100d' "$d")" "$tree/d$d/long"
 		d=$((d + 1))
 	done
-	sync
+	seq 1 20000 | awk -v t="$tree" -v dirs="$dirs" -v files="$files" '
+		{ seed = seed $0 "\n" }
+		END {
+			for (d = 0; d < dirs; d++)
+				for (f = 0; f < files; f++) {
+					k = d * files + f
+					size = (k * 7919) % 24000
+					if (k % 10 == 0) size *= 3
+					if (k % 13 == 0) size = 0
+					p = t "/d" d (k % 4 == 0 ? "/sub" : "") "/f" f
+					printf "%s", substr(seed, k % 4096 + 1, size) > p
+					close(p)
+				}
+		}'
+}
+
+# _workload: the reference tree onto the filesystem and the tmpfs copy.
+_workload() {
+	cp -a "$tree/." "$mnt/" && cp -a "$tree/." "$ref/" && sync
 }
 
 # _change: rename every third file, delete every fifth, truncate every
@@ -148,6 +157,7 @@ _run() {
 	fs=$1 dev=$3 icache=$4
 	mnt=$tmp.$fs ref=$tmp.$fs.ref
 	_names >"$tmp.before"
+	ca0=$(_redirect core_cache_alloc) cf0=$(_redirect core_cache_free)
 	gunzip -c "$data/$fs.img.gz" | dd of="$dev" bs=1M 2>/dev/null
 	_load "$2"
 	_result $? "$fs: insmod $(basename "$2") (on the switch)"
@@ -183,11 +193,19 @@ _run() {
 	left=$(_caches)
 	[ -z "$left" ]
 	_result $? "$fs: its goslab caches are gone after rmmod${left:+ (left: $left)}"
+	# Objects of core caches it took through the switch (ext4: jbd2's
+	# jbd2_inode_cache, from inline functions of <linux/jbd2.h>) all went
+	# back to the core.
+	ca=$(($(_redirect core_cache_alloc) - ca0))
+	cf=$(($(_redirect core_cache_free) - cf0))
+	[ "$ca" = "$cf" ]
+	_result $? "$fs: core-cache objects taken through the switch all given back ($ca allocated, $cf freed)"
 	rm -rf "$mnt" "$ref"
 }
 
 refused0=$(_refused)
-seq 1 20000 >"$tmp.seed"
+tree=$tmp.tree
+_tree
 _load "$brd" rd_nr=2 rd_size=32768
 _run minix "$minix" /dev/ram0 minix_inode_cache
 ok=0
@@ -202,7 +220,8 @@ done
 refused=$(_refused)
 [ "$refused" = "$refused0" ]
 _result $? "goslab refused nothing ($refused0 before, $refused after)"
-rm -f "$tmp.seed" "$tmp.before" "$tmp.mnt.sums" "$tmp.ref.sums"
+rm -rf "$tree"
+rm -f "$tmp.before" "$tmp.mnt.sums" "$tmp.ref.sums"
 
 [ $_failed = 0 ] || exit $ksft_fail
 exit $ksft_pass
