@@ -135,6 +135,43 @@ static void rd_kfree(const void *p)
 	kfree(p);
 }
 
+static void *rd_kvmalloc(size_t size, gfp_t gfp, int node,
+			 unsigned long caller)
+{
+	gfp_t kgfp = gfp;
+	void *p;
+
+	/* As the core's kvmalloc: no hard work for what vmalloc can do. */
+	if (size > PAGE_SIZE) {
+		kgfp |= __GFP_NOWARN;
+		if (!(kgfp & __GFP_RETRY_MAYFAIL))
+			kgfp |= __GFP_NORETRY;
+		kgfp &= ~__GFP_NOFAIL;
+	}
+	p = rd_kmalloc(size, kgfp, node, caller);
+	if (p || size <= PAGE_SIZE)
+		return p;
+	if ((gfp & GFP_KERNEL) != GFP_KERNEL || size > INT_MAX)
+		return NULL;
+	p = __vmalloc(size, gfp);
+	if (p)
+		rd_stat(RD_VMALLOC);
+	return p;
+}
+
+/* n * size bytes from rd_kmalloc() or rd_kvmalloc(); NULL on overflow. */
+static void *rd_array(size_t n, size_t size, gfp_t gfp, int node, bool kv,
+		      unsigned long caller)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	if (kv)
+		return rd_kvmalloc(bytes, gfp, node, caller);
+	return rd_kmalloc(bytes, gfp, node, caller);
+}
+
 /* === Caches === */
 
 static struct kmem_cache *rd_cache_create(const char *name, unsigned int size,
@@ -438,6 +475,33 @@ void goslab_redirect_cache_free_bulk(struct kmem_cache *s, size_t nr,
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_cache_free_bulk);
 
+/**
+ * goslab_redirect_mempool_alloc_slab() - mempool_alloc_slab()
+ * @gfp: GFP flags
+ * @pool_data: the cache handle mempool_create_slab_pool() was given
+ *
+ * The core's mempool_alloc_slab() would take a goslab handle for a core
+ * cache; a mempool built on a switched cache gets this one instead.
+ *
+ * Return: an object, or NULL.
+ */
+void *goslab_redirect_mempool_alloc_slab(gfp_t gfp, void *pool_data)
+{
+	return rd_cache_alloc(pool_data, gfp, NUMA_NO_NODE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(goslab_redirect_mempool_alloc_slab);
+
+/**
+ * goslab_redirect_mempool_free_slab() - mempool_free_slab()
+ * @element: the object
+ * @pool_data: the cache handle
+ */
+void goslab_redirect_mempool_free_slab(void *element, void *pool_data)
+{
+	goslab_redirect_cache_free(pool_data, element);
+}
+EXPORT_SYMBOL_GPL(goslab_redirect_mempool_free_slab);
+
 /* === kmalloc family === */
 
 /**
@@ -506,11 +570,7 @@ EXPORT_SYMBOL_GPL(goslab_redirect_kzalloc_node);
 void *goslab_redirect_kmalloc_array_node(size_t n, size_t size, gfp_t gfp,
 					 int node)
 {
-	size_t bytes;
-
-	if (unlikely(check_mul_overflow(n, size, &bytes)))
-		return NULL;
-	return rd_kmalloc(bytes, gfp, node, _RET_IP_);
+	return rd_array(n, size, gfp, node, false, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_kmalloc_array_node);
 
@@ -524,11 +584,7 @@ EXPORT_SYMBOL_GPL(goslab_redirect_kmalloc_array_node);
  */
 void *goslab_redirect_kmalloc_array(size_t n, size_t size, gfp_t gfp)
 {
-	size_t bytes;
-
-	if (unlikely(check_mul_overflow(n, size, &bytes)))
-		return NULL;
-	return rd_kmalloc(bytes, gfp, NUMA_NO_NODE, _RET_IP_);
+	return rd_array(n, size, gfp, NUMA_NO_NODE, false, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_kmalloc_array);
 
@@ -542,11 +598,8 @@ EXPORT_SYMBOL_GPL(goslab_redirect_kmalloc_array);
  */
 void *goslab_redirect_kcalloc(size_t n, size_t size, gfp_t gfp)
 {
-	size_t bytes;
-
-	if (unlikely(check_mul_overflow(n, size, &bytes)))
-		return NULL;
-	return rd_kmalloc(bytes, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
+	return rd_array(n, size, gfp | __GFP_ZERO, NUMA_NO_NODE, false,
+			_RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_kcalloc);
 
@@ -561,11 +614,7 @@ EXPORT_SYMBOL_GPL(goslab_redirect_kcalloc);
  */
 void *goslab_redirect_kcalloc_node(size_t n, size_t size, gfp_t gfp, int node)
 {
-	size_t bytes;
-
-	if (unlikely(check_mul_overflow(n, size, &bytes)))
-		return NULL;
-	return rd_kmalloc(bytes, gfp | __GFP_ZERO, node, _RET_IP_);
+	return rd_array(n, size, gfp | __GFP_ZERO, node, false, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_kcalloc_node);
 
@@ -714,30 +763,6 @@ EXPORT_SYMBOL_GPL(goslab_redirect_ksize);
 
 /* === kvmalloc family === */
 
-static void *rd_kvmalloc(size_t size, gfp_t gfp, int node,
-			 unsigned long caller)
-{
-	gfp_t kgfp = gfp;
-	void *p;
-
-	/* As the core's kvmalloc: no hard work for what vmalloc can do. */
-	if (size > PAGE_SIZE) {
-		kgfp |= __GFP_NOWARN;
-		if (!(kgfp & __GFP_RETRY_MAYFAIL))
-			kgfp |= __GFP_NORETRY;
-		kgfp &= ~__GFP_NOFAIL;
-	}
-	p = rd_kmalloc(size, kgfp, node, caller);
-	if (p || size <= PAGE_SIZE)
-		return p;
-	if ((gfp & GFP_KERNEL) != GFP_KERNEL || size > INT_MAX)
-		return NULL;
-	p = __vmalloc(size, gfp);
-	if (p)
-		rd_stat(RD_VMALLOC);
-	return p;
-}
-
 /**
  * goslab_redirect_kvmalloc_node() - kvmalloc_node()
  * @size: bytes
@@ -790,11 +815,7 @@ EXPORT_SYMBOL_GPL(goslab_redirect_kvzalloc);
  */
 void *goslab_redirect_kvmalloc_array(size_t n, size_t size, gfp_t gfp)
 {
-	size_t bytes;
-
-	if (unlikely(check_mul_overflow(n, size, &bytes)))
-		return NULL;
-	return rd_kvmalloc(bytes, gfp, NUMA_NO_NODE, _RET_IP_);
+	return rd_array(n, size, gfp, NUMA_NO_NODE, true, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_kvmalloc_array);
 
@@ -808,11 +829,8 @@ EXPORT_SYMBOL_GPL(goslab_redirect_kvmalloc_array);
  */
 void *goslab_redirect_kvcalloc(size_t n, size_t size, gfp_t gfp)
 {
-	size_t bytes;
-
-	if (unlikely(check_mul_overflow(n, size, &bytes)))
-		return NULL;
-	return rd_kvmalloc(bytes, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
+	return rd_array(n, size, gfp | __GFP_ZERO, NUMA_NO_NODE, true,
+			_RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_kvcalloc);
 

@@ -23,6 +23,7 @@
 #define _GOSLAB_SLAB_REDIRECT_H
 
 #include <linux/version.h>
+#include <linux/kernel.h>
 #include <linux/types.h>
 #include <linux/gfp.h>
 #include <linux/slab.h>
@@ -76,6 +77,8 @@ int goslab_redirect_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp,
 				     size_t nr, void **objs);
 void goslab_redirect_cache_free_bulk(struct kmem_cache *s, size_t nr,
 				     void **objs);
+void *goslab_redirect_mempool_alloc_slab(gfp_t gfp, void *pool_data);
+void goslab_redirect_mempool_free_slab(void *element, void *pool_data);
 
 void *goslab_redirect_kmalloc(size_t size, gfp_t gfp);
 void *goslab_redirect_kmalloc_node(size_t size, gfp_t gfp, int node);
@@ -175,6 +178,15 @@ void goslab_redirect_debugfs_init(struct dentry *dir);
 #define kmem_cache_alloc_bulk_noprof goslab_redirect_cache_alloc_bulk
 #undef kmem_cache_free_bulk
 #define kmem_cache_free_bulk goslab_redirect_cache_free_bulk
+/*
+ * mempool_create_slab_pool() (an inline function of <linux/mempool.h>,
+ * which the switch does not include first) passes these as the pool's
+ * callbacks: the core's would take the module's handle for a core cache.
+ */
+#undef mempool_alloc_slab
+#define mempool_alloc_slab goslab_redirect_mempool_alloc_slab
+#undef mempool_free_slab
+#define mempool_free_slab goslab_redirect_mempool_free_slab
 
 /* === kmalloc === */
 
@@ -268,16 +280,24 @@ void goslab_redirect_debugfs_init(struct dentry *dir);
 #undef memdup_user_nul
 #define memdup_user_nul goslab_redirect_memdup_user_nul
 
-/* === kfree_rcu: kfree_rcu(ptr, field) and kfree_rcu_mightsleep(ptr) === */
+/*
+ * === kfree_rcu ===
+ * kfree_rcu(ptr, field), and 6.1's kfree_rcu(ptr) (which may sleep, as
+ * kfree_rcu_mightsleep(ptr)): the number of arguments picks one.
+ */
 
 #undef kfree_rcu
-#define kfree_rcu(ptr, rhf)						\
+#define kfree_rcu(...)							\
+	CONCATENATE(goslab_redirect_kfree_rcu_, COUNT_ARGS(__VA_ARGS__))(__VA_ARGS__)
+#define goslab_redirect_kfree_rcu_2(ptr, rhf)				\
 do {									\
 	typeof(ptr) ___p = (ptr);					\
 									\
 	if (___p)							\
 		goslab_redirect_kfree_rcu_head(&___p->rhf, (void *)___p); \
 } while (0)
+#define goslab_redirect_kfree_rcu_1(ptr)				\
+	goslab_redirect_kfree_rcu_sync((void *)(ptr))
 #undef kvfree_rcu
 #define kvfree_rcu kfree_rcu
 #undef kfree_rcu_mightsleep

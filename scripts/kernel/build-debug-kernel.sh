@@ -4,7 +4,8 @@
 # linux-source-6.12.
 #
 # usage: build-debug-kernel.sh [kasan|kcsan]
-#   kasan (default)  tinyconfig + debug.config: KASAN, lockdep, kmemleak...
+#   kasan (default)  tinyconfig + debug.config + fs.config: KASAN, lockdep,
+#                    kmemleak..., and block devices for tests/fs
 #   kcsan            tinyconfig + debug.config + kcsan.config: the same
 #                    kernel with KCSAN instead of KASAN (they exclude each
 #                    other), without lockdep and kmemleak
@@ -20,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 flavour=${1:-kasan}
 case "$flavour" in
 kasan)
-	frags=("$here/debug.config")
+	frags=("$here/debug.config" "$here/fs.config")
 	name=debug-kernel ;;
 kcsan)
 	frags=("$here/debug.config" "$here/kcsan.config")
@@ -36,7 +37,6 @@ jobs=${JOBS:-$(nproc)}
 
 tarball=$(ls /usr/src/linux-source-6.12.tar.xz)
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-# The KASAN kernel's key is what it was before there were two kernels.
 key=$( (cat "${frags[@]}"; echo "$srcver") | sha256sum | cut -c1-12)
 tree=$cache/$name-$key
 log=$cache/$name-$key.log

@@ -1,17 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Called by tests/fs/Kbuild at build time:
-#   prepare.sh VERSION.PATCHLEVEL KERNELRELEASE DEST FS...
+#   prepare.sh VERSION.PATCHLEVEL KERNELRELEASE KTREE DEST FS...
 # Extracts fs/FS/ of /usr/src/linux-source-VERSION.PATCHLEVEL.tar.* (once,
 # into goslab's cache directory; the tarball is large) and copies each into
-# DEST/FS/ with the Kbuild of tests/fs/FS.kbuild. Copies the stock brd.ko
-# of KERNELRELEASE into DEST/stock/ and writes a fresh minix image for the
-# VM (Debian's busybox-static has no mkfs.minix) into
+# DEST/FS/ with the Kbuild of tests/fs/FS.kbuild. Copies the stock modules
+# the VM test needs (brd, and ext4's jbd2, mbcache, crc16 and crc32c) of
+# KERNELRELEASE from /lib/modules, or else from the kernel tree KTREE (the
+# debug kernel's), into DEST/stock/ and writes a fresh minix and ext4 image for
+# the VM (Debian's busybox-static has neither mkfs.minix nor mkfs.ext4) into
 # tests/selftests/goslab/fs-data/. Prints nothing on success.
 set -euo pipefail
 
-ver=$1 krel=$2 dest=$3
-shift 3
+ver=$1 krel=$2 ktree=$3 dest=$4
+shift 4
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 # shellcheck source=scripts/lib.sh
@@ -64,16 +66,20 @@ for fs in "$@"; do
 	fi
 done
 
-# The ramdisk driver of the stock kernel: a module on Debian's 6.1 and 6.12.
+# The ramdisk driver of the stock kernel and what ext4 needs besides itself
+# (its journal, its xattr cache, crc16 for group descriptors, crc32c for
+# metadata checksums): modules on Debian's 6.1 and 6.12.
 mkdir -p "$dest/stock"
-# shellcheck disable=SC2043 # one for now; ext4 adds fs/jbd2/jbd2, fs/mbcache
-for m in drivers/block/brd; do
+for m in drivers/block/brd fs/jbd2/jbd2 fs/mbcache lib/crc16 \
+	 crypto/crc32c_generic; do
 	k=/lib/modules/$krel/kernel/$m.ko
 	out=$dest/stock/$(basename "$m").ko
 	if [ -f "$k" ]; then
 		cp "$k" "$out"
 	elif [ -f "$k.xz" ]; then
 		xz -dc "$k.xz" >"$out"
+	elif [ -f "$ktree/$m.ko" ]; then
+		cp "$ktree/$m.ko" "$out"
 	fi
 done
 
@@ -87,5 +93,19 @@ if [ ! -f "$data/minix.img.gz" ]; then
 	mkfs=$(command -v mkfs.minix || echo /sbin/mkfs.minix)
 	"$mkfs" -3 -i 16384 "$img" >/dev/null
 	gzip -9c "$img" >"$data/minix.img.gz"
+	rm -f "$img"
+fi
+
+# A 32 MiB ext4 (tests/fs/mke2fs.conf), empty, with a fixed UUID and hash
+# seed: the VM test writes it to /dev/ram1.
+if [ ! -f "$data/ext4.img.gz" ]; then
+	img=$(mktemp "${TMPDIR:-/tmp}/goslab-ext4.XXXXXX")
+	truncate -s 32M "$img"
+	mkfs=$(command -v mke2fs || echo /sbin/mke2fs)
+	MKE2FS_CONFIG=$here/mke2fs.conf "$mkfs" -q -F -t ext4 \
+		-U 6f0c1d2e-9a7b-4c3d-8e5f-0a1b2c3d4e5f \
+		-E lazy_itable_init=0,lazy_journal_init=0,root_owner=0:0,hash_seed=2e1d0c9b-8a7f-4e6d-9c5b-4a3f2e1d0c9b \
+		"$img"
+	gzip -9c "$img" >"$data/ext4.img.gz"
 	rm -f "$img"
 fi

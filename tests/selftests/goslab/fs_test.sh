@@ -1,14 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# goslab kselftest: a real filesystem on goslab's switch. minix, rebuilt from
-# Debian's linux-source with goslab/slab-redirect.h (tests/fs/), on a brd
-# ramdisk holding an empty minix v3 image made at build time (Debian's
-# busybox has no mkfs.minix). A deterministic tree of directories and files
-# of mixed sizes is written, and the same operations are done on a tmpfs
-# copy; the checksums of both must agree after a remount, after renames,
-# deletes and truncations, and after dropping the caches. While mounted the
-# goslab caches minix created are printed with their live objects; after
-# umount and rmmod they are gone, and goslab refused nothing.
+# goslab kselftest: real filesystems on goslab's switch. minix and ext4,
+# rebuilt from Debian's linux-source with goslab/slab-redirect.h (tests/fs/;
+# ext4 with the stock jbd2 and mbcache), each on a brd ramdisk holding an
+# empty image made at build time (Debian's busybox has neither mkfs.minix
+# nor mkfs.ext4): minix v3 on /dev/ram0, ext4 on /dev/ram1. On each, a
+# deterministic tree of directories, files of mixed sizes and symlinks is
+# written, and the same operations are done on a tmpfs copy; the checksums
+# of both must agree after a remount, after renames, deletes and
+# truncations, after another remount and after dropping the caches. While
+# mounted, the goslab caches the filesystem created are printed with their
+# live objects; after umount and rmmod they are gone, and goslab refused
+# nothing.
 #
 # Runs under busybox sh or bash, as root. TAP output; exit 4 to skip.
 
@@ -16,135 +19,209 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/selftests/goslab/ksft_helpers.sh
 . "$here/ksft_helpers.sh"
 
-# Fewer files on the debug kernel (KASAN makes every call slower).
+# On each filesystem; fewer on the debug kernel (KASAN makes every call
+# slower).
 if [ -d $debugfs/kunit ]; then
 	dirs=${FS_DIRS:-10}
 	files=${FS_FILES:-20}
 else
-	dirs=${FS_DIRS:-40}
+	dirs=${FS_DIRS:-30}
 	files=${FS_FILES:-25}
 fi
-mnt=${TMPDIR:-/tmp}/goslab-fs.$$
-ref=${TMPDIR:-/tmp}/goslab-ref.$$
-img=$here/fs-data/minix.img.gz
+tmp=${TMPDIR:-/tmp}/goslab-fs.$$
+data=$here/fs-data
 
 [ -d "$dir" ] || _skip_all "goslab is not loaded (no $dir)"
-minix=$(_find_ko minix)
 brd=$(_find_ko brd)
-[ -n "$minix" ] || _skip_all "no minix.ko (tests/fs builds it only for kernels with block devices)"
+minix=$(_find_ko minix)
+ext4=$(_find_ko ext4)
 [ -n "$brd" ] || _skip_all "no brd.ko"
-[ -f "$img" ] || _skip_all "no $img"
-_plan 13
+if [ -z "$minix" ] || [ -z "$ext4" ]; then
+	_skip_all "no minix.ko or ext4.ko (tests/fs builds them only for kernels with block devices)"
+fi
+for f in minix ext4; do
+	[ -f "$data/$f.img.gz" ] || _skip_all "no $data/$f.img.gz"
+done
+# ext4's stock dependencies, in load order.
+deps=
+for m in crc16 crc32c_generic mbcache jbd2; do
+	k=$(_find_ko $m)
+	[ -n "$k" ] || _skip_all "no $m.ko (ext4 needs it)"
+	deps="$deps $k"
+done
+_plan 28
 
-# _sums DIR: "checksum path" of every file under DIR, and every directory.
+# _sums DIR: "checksum path" of every file under DIR, every symlink with
+# its target, and every directory; not ext4's lost+found.
 _sums() {
 	(cd "$1" && find . -type f | sort | xargs md5sum 2>/dev/null
-	 find . -type d | sort)
+	 find . -type l | sort | xargs stat -c %N 2>/dev/null
+	 find . -type d | sort) | grep -v '^\./lost+found$'
 }
 
-# _same NAME: the minix tree and the tmpfs reference agree.
+# _same NAME: the tree on the filesystem and the tmpfs reference agree.
 _same() {
-	_sums "$mnt" >"$mnt.sums"
-	_sums "$ref" >"$ref.sums"
-	if cmp -s "$mnt.sums" "$ref.sums"; then
-		_result 0 "$1"
+	_sums "$mnt" >"$tmp.mnt.sums"
+	_sums "$ref" >"$tmp.ref.sums"
+	if cmp -s "$tmp.mnt.sums" "$tmp.ref.sums"; then
+		_result 0 "$fs: $1"
 	else
-		_diag "$(diff "$ref.sums" "$mnt.sums" 2>&1 | head -n 5)"
-		_result 1 "$1"
+		_diag "$(diff "$tmp.ref.sums" "$tmp.mnt.sums" 2>&1 | head -n 5)"
+		_result 1 "$fs: $1"
 	fi
 }
 
-# _caches: the goslab caches minix created ("minix_*" rows), name and inuse.
+# _names: the names of goslab's caches, one a line.
+_names() {
+	awk 'NR > 1 { print $1 }' "$dir/caches" | sort
+}
+
+# _caches: the goslab caches created since $tmp.before was written (the
+# filesystem's), name and inuse.
 _caches() {
-	awk 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
-	     $1 ~ /^minix/ { print $1, $(h["inuse"]) }' "$dir/caches"
+	awk 'FNR == NR { old[$1] = 1; next }
+	     FNR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+	     !($1 in old) { print $1, $(h["inuse"]) }' "$tmp.before" "$dir/caches"
 }
 
 _refused() {
 	awk -F': ' '{ s += $2 } END { print s + 0 }' "$dir/refused"
 }
 
-refused0=$(_refused)
-_load "$brd" rd_nr=1 rd_size=32768
-gunzip -c "$img" | dd of=/dev/ram0 bs=1M 2>/dev/null
-_load "$minix"
-_result $? "insmod minix.ko (on the switch)"
-mkdir -p "$mnt" "$ref"
-mount -t minix /dev/ram0 "$mnt"
-_result $? "mount minix on /dev/ram0"
+# _redirect KEY: a counter of goslab's switch.
+_redirect() {
+	awk -F': ' -v k="$1" '$1 == k { print $2 }' "$dir/redirect"
+}
 
-# A seed of 120 KB, the same on every run; file k of dir d takes a slice.
-seq 1 20000 >"$ref.seed"
-d=0
-while [ "$d" -lt "$dirs" ]; do
-	mkdir -p "$mnt/d$d/sub" "$ref/d$d/sub"
-	f=0
-	while [ "$f" -lt "$files" ]; do
-		k=$((d * files + f))
-		size=$(( (k * 7919) % 24000 ))
-		[ $((k % 10)) = 0 ] && size=$((size * 3))
-		[ $((k % 13)) = 0 ] && size=0
-		tail -c +$((k % 4096 + 1)) "$ref.seed" | head -c $size \
-			>"$ref/d$d/f$f"
-		case $((k % 4)) in
-		0) cp "$ref/d$d/f$f" "$mnt/d$d/sub/f$f"
-		   mv "$ref/d$d/f$f" "$ref/d$d/sub/f$f" ;;
-		*) cp "$ref/d$d/f$f" "$mnt/d$d/f$f" ;;
-		esac
-		f=$((f + 1))
+# _remount
+_remount() {
+	umount "$mnt" && mount -t "$fs" "$dev" "$mnt"
+}
+
+# _tree: the reference tree in $tree, written once by one awk (a fork a
+# file costs more than the filesystems' work under TCG). File k of dir d
+# is a slice of a 120 KB seed, the same on every run, of a size from 0 to
+# 72 KB; a quarter of them in d/sub/. Each dir has a short symlink (in the
+# inode) and a long one (in a block).
+_tree() {
+	mkdir -p "$tree"
+	d=0
+	while [ "$d" -lt "$dirs" ]; do
+		mkdir -p "$tree/d$d/sub"
+		ln -s "f1" "$tree/d$d/short"
+		ln -s "../d$d/sub/$(printf '%0100d' "$d")" "$tree/d$d/long"
+		d=$((d + 1))
 	done
-	d=$((d + 1))
+	seq 1 20000 | awk -v t="$tree" -v dirs="$dirs" -v files="$files" '
+		{ seed = seed $0 "\n" }
+		END {
+			for (d = 0; d < dirs; d++)
+				for (f = 0; f < files; f++) {
+					k = d * files + f
+					size = (k * 7919) % 24000
+					if (k % 10 == 0) size *= 3
+					if (k % 13 == 0) size = 0
+					p = t "/d" d (k % 4 == 0 ? "/sub" : "") "/f" f
+					printf "%s", substr(seed, k % 4096 + 1, size) > p
+					close(p)
+				}
+		}'
+}
+
+# _workload: the reference tree onto the filesystem and the tmpfs copy.
+_workload() {
+	cp -a "$tree/." "$mnt/" && cp -a "$tree/." "$ref/" && sync
+}
+
+# _change: rename every third file, delete every fifth, truncate every
+# seventh, on both trees.
+_change() {
+	k=0
+	for p in $(cd "$ref" && find . -type f | sort); do
+		k=$((k + 1))
+		if [ $((k % 3)) = 0 ]; then
+			mv "$ref/$p" "$ref/$p.r" && mv "$mnt/$p" "$mnt/$p.r"
+		elif [ $((k % 5)) = 0 ]; then
+			rm "$ref/$p" "$mnt/$p"
+		elif [ $((k % 7)) = 0 ]; then
+			s=$(($(wc -c <"$ref/$p") / 2))
+			truncate -s $s "$ref/$p" && truncate -s $s "$mnt/$p"
+		fi
+	done
+	rm -r "$ref/d1/sub" "$mnt/d1/sub"
+	sync
+}
+
+# _run FS MODULE DEV INODE_CACHE: the whole sequence on one filesystem.
+_run() {
+	fs=$1 dev=$3 icache=$4
+	mnt=$tmp.$fs ref=$tmp.$fs.ref
+	_names >"$tmp.before"
+	ca0=$(_redirect core_cache_alloc) cf0=$(_redirect core_cache_free)
+	gunzip -c "$data/$fs.img.gz" | dd of="$dev" bs=1M 2>/dev/null
+	_load "$2"
+	_result $? "$fs: insmod $(basename "$2") (on the switch)"
+	mkdir -p "$mnt" "$ref"
+	mount -t "$fs" "$dev" "$mnt"
+	_result $? "$fs: mount on $dev"
+
+	_workload
+	_same "$((dirs * files)) files, $((dirs * 2)) symlinks in $((dirs * 2)) directories written"
+
+	_diag "goslab caches of $fs while mounted (name inuse):"
+	_caches | while read -r name inuse; do _diag "  $name $inuse"; done
+	live=$(_caches | awk -v c="$icache" '$1 == c { print $2 }')
+	[ "${live:-0}" -gt 0 ]
+	_result $? "$fs: $icache is a goslab cache with live inodes (${live:-none})"
+
+	_remount
+	_result $? "$fs: umount and mount again"
+	_same "contents after the remount"
+	_change
+	_same "after rename, delete, truncate"
+	_remount
+	_same "after rename, delete, truncate and a remount"
+	echo 3 >/proc/sys/vm/drop_caches
+	_diag "after drop_caches: $(_caches | tr '\n' ' ')"
+	_same "after drop_caches"
+
+	_diag "redirect: $(tr '\n' ' ' <"$dir/redirect")"
+	umount "$mnt"
+	_result $? "$fs: umount"
+	_unload "$fs"
+	_result $? "$fs: rmmod $fs"
+	left=$(_caches)
+	[ -z "$left" ]
+	_result $? "$fs: its goslab caches are gone after rmmod${left:+ (left: $left)}"
+	# Objects of core caches it took through the switch (ext4: jbd2's
+	# jbd2_inode_cache, from inline functions of <linux/jbd2.h>) all went
+	# back to the core.
+	ca=$(($(_redirect core_cache_alloc) - ca0))
+	cf=$(($(_redirect core_cache_free) - cf0))
+	[ "$ca" = "$cf" ]
+	_result $? "$fs: core-cache objects taken through the switch all given back ($ca allocated, $cf freed)"
+	rm -rf "$mnt" "$ref"
+}
+
+refused0=$(_refused)
+tree=$tmp.tree
+_tree
+_load "$brd" rd_nr=2 rd_size=32768
+_run minix "$minix" /dev/ram0 minix_inode_cache
+ok=0
+for k in $deps; do
+	_load "$k" || ok=1
 done
-sync
-_same "$((dirs * files)) files in $((dirs * 2)) directories written"
-
-_diag "goslab caches of minix while mounted (name inuse):"
-_caches | while read -r name inuse; do _diag "  $name $inuse"; done
-live=$(_caches | awk '$1 == "minix_inode_cache" { print $2 }')
-[ "${live:-0}" -gt 0 ]
-_result $? "minix_inode_cache is a goslab cache with live inodes (${live:-none})"
-
-umount "$mnt" && mount -t minix /dev/ram0 "$mnt"
-_result $? "umount and mount again"
-_same "contents after the remount"
-
-# Rename every third file, delete every fifth, truncate every seventh.
-k=0
-for p in $(cd "$ref" && find . -type f | sort); do
-	k=$((k + 1))
-	if [ $((k % 3)) = 0 ]; then
-		mv "$ref/$p" "$ref/$p.r" && mv "$mnt/$p" "$mnt/$p.r"
-	elif [ $((k % 5)) = 0 ]; then
-		rm "$ref/$p" "$mnt/$p"
-	elif [ $((k % 7)) = 0 ]; then
-		s=$(($(wc -c <"$ref/$p") / 2))
-		truncate -s $s "$ref/$p" && truncate -s $s "$mnt/$p"
-	fi
+_result $ok "ext4: insmod the stock crc16, crc32c_generic, mbcache, jbd2"
+_run ext4 "$ext4" /dev/ram1 ext4_inode_cache
+for m in jbd2 mbcache crc32c_generic crc16 brd; do
+	rmmod $m
 done
-rmdir "$ref/d1/sub" "$mnt/d1/sub" 2>/dev/null
-sync
-_same "after rename, delete, truncate"
-
-umount "$mnt" && mount -t minix /dev/ram0 "$mnt"
-_same "after rename, delete, truncate and a remount"
-
-echo 3 >/proc/sys/vm/drop_caches
-_diag "after drop_caches: $(_caches | tr '\n' ' ')"
-_same "after drop_caches"
-
-_diag "redirect: $(tr '\n' ' ' <"$dir/redirect")"
-umount "$mnt"
-_result $? "umount"
-rmmod minix
-_result $? "rmmod minix"
-rmmod brd
-left=$(_caches)
-[ -z "$left" ]
-_result $? "minix's goslab caches are gone after rmmod${left:+ (left: $left)}"
 refused=$(_refused)
 [ "$refused" = "$refused0" ]
 _result $? "goslab refused nothing ($refused0 before, $refused after)"
-rm -rf "$mnt" "$ref" "$mnt.sums" "$ref.sums" "$ref.seed"
+rm -rf "$tree"
+rm -f "$tmp.before" "$tmp.mnt.sums" "$tmp.ref.sums"
 
 [ $_failed = 0 ] || exit $ksft_fail
 exit $ksft_pass
