@@ -42,8 +42,13 @@ fi
 for f in minix ext4; do
 	[ -f "$data/$f.img.gz" ] || _skip_all "no $data/$f.img.gz"
 done
-# ext4's stock dependencies, in load order.
+# ext4's stock dependencies, in load order. The crypto API's core is a
+# module on the debug kernel only (built in on Debian): loaded if found.
 deps=
+for m in crypto crypto_algapi crypto_hash; do
+	k=$(_find_ko $m)
+	[ -z "$k" ] || deps="$deps $k"
+done
 for m in crc16 crc32c_generic mbcache jbd2; do
 	k=$(_find_ko $m)
 	[ -n "$k" ] || _skip_all "no $m.ko (ext4 needs it)"
@@ -214,8 +219,11 @@ for k in $deps; do
 done
 _result $ok "ext4: insmod the stock crc16, crc32c_generic, mbcache, jbd2"
 _run ext4 "$ext4" /dev/ram1 ext4_inode_cache
-for m in jbd2 mbcache crc32c_generic crc16 brd; do
-	rmmod $m
+for m in jbd2 mbcache crc32c_generic crc16 crypto_hash crypto_algapi crypto brd; do
+	# A loaded module has an initstate; a built-in one has none.
+	if [ -f /sys/module/$m/initstate ]; then
+		rmmod $m
+	fi
 done
 refused=$(_refused)
 [ "$refused" = "$refused0" ]
