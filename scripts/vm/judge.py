@@ -17,7 +17,9 @@ a KUnit filter glob of the run that matched no suite.
 
 KCSAN reports are judged by their frames, inside brackets or not: one with a
 frame of goslab or of its test modules ("[goslab...]") fails the run; one
-wholly in the kernel's own code is listed below the result and not counted.
+wholly in the kernel's own code is listed below the result and not counted
+(a worker running goslab's work item, "Workqueue: ... [goslab]", is not a
+goslab frame).
 """
 
 import argparse
@@ -89,6 +91,9 @@ KCSAN_END = re.compile(r'^(\[\s*\d+\.\d+\] )?={20,}\s*$')
 # A stack frame, or a symbol in the headline, of goslab or its test modules:
 # every module of the tree is named goslab*.
 GOSLAB_FRAME = re.compile(r'\[goslab\w*\]')
+# A report's "Workqueue: NAME FUNCTION [module]" line names the work item
+# the reporting worker runs, not a frame of either access.
+WORKQUEUE_LINE = re.compile(r'^(\[\s*\d+\.\d+\] )?Workqueue: ')
 # Lock debugging off for the rest of the boot: a taint that makes lockdep
 # unreliable (KASAN, bad page, oops), or lockdep's first report.
 LOCKS_OFF = re.compile(r'Disabling lock debugging due to kernel taint|'
@@ -124,7 +129,8 @@ def kcsan_reports(lines):
         while j < len(lines) and j < i + 200 and not KCSAN_END.match(lines[j]):
             j += 1
         j = min(j, len(lines) - 1)
-        ours = any(GOSLAB_FRAME.search(l) for l in lines[i:j + 1])
+        ours = any(GOSLAB_FRAME.search(l) and not WORKQUEUE_LINE.match(l)
+                   for l in lines[i:j + 1])
         # The header line of "=" just above belongs to the report too.
         first = i - 1 if i > 0 and KCSAN_END.match(lines[i - 1]) else i
         out.append((first, j, m.group(1).strip(), ours))
