@@ -584,6 +584,14 @@ static int stress_thread(void *arg)
 
 static struct stress *irq_st;
 
+static struct tasklet_struct stress_tasklet_struct;
+
+/*
+ * Every 200 us, on the CPU that started it: an allocation and a free in
+ * hard interrupt context, and a kick of the tasklet, whose softirq runs as
+ * the interrupt returns (or in ksoftirqd), in the middle of whatever the
+ * stress thread of that CPU was doing.
+ */
 static enum hrtimer_restart stress_hrtimer(struct hrtimer *t)
 {
 	void *p = goslab_kmalloc(96, GFP_ATOMIC);
@@ -597,27 +605,39 @@ static enum hrtimer_restart stress_hrtimer(struct hrtimer *t)
 	}
 	if (!atomic_read(&irq_st->running))
 		return HRTIMER_NORESTART;
+	tasklet_schedule(&stress_tasklet_struct);
 	hrtimer_forward_now(t, ns_to_ktime(200 * NSEC_PER_USEC));
 	return HRTIMER_RESTART;
 }
 
+/*
+ * A burst of cache allocations and frees in softirq context. It does not
+ * schedule itself: a tasklet that does keeps its CPU in softirq work for as
+ * long as the test runs, and on a slow emulated CPU the stress thread of
+ * that CPU then never finishes (seen once on the KCSAN kernel: ksoftirqd
+ * ran this tasklet for 500 s, an RCU stall every minute).
+ */
 static void stress_tasklet(struct tasklet_struct *t)
 {
-	void *p = goslab_cache_alloc(irq_st->cache, GFP_ATOMIC);
+	void *p[8];
+	int i;
 
-	if (p) {
-		fill(p, 64);
-		release(irq_st, p, 0);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = goslab_cache_alloc(irq_st->cache, GFP_ATOMIC);
+		if (p[i])
+			fill(p[i], 64);
+	}
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		if (!p[i])
+			continue;
+		release(irq_st, p[i], 0);
 		atomic_inc(&irq_st->irq_allocs);
 	}
-	if (atomic_read(&irq_st->running))
-		tasklet_schedule(t);
 }
 
 static void goslab_concurrency_test_all_cpus(struct kunit *test)
 {
 	struct task_struct *threads[NR_CPUS];
-	struct tasklet_struct tasklet;
 	struct hrtimer timer;
 	struct stress *st;
 	int cpu, i, hotplugged = -1;
@@ -647,11 +667,10 @@ static void goslab_concurrency_test_all_cpus(struct kunit *test)
 			wake_up_process(threads[cpu]);
 	cpus_read_unlock();
 
+	tasklet_setup(&stress_tasklet_struct, stress_tasklet);
 	hrtimer_init(&timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	timer.function = stress_hrtimer;
 	hrtimer_start(&timer, ns_to_ktime(200 * NSEC_PER_USEC), HRTIMER_MODE_REL);
-	tasklet_setup(&tasklet, stress_tasklet);
-	tasklet_schedule(&tasklet);
 
 	/* Take a CPU away and bring it back while the others work. */
 	if (IS_ENABLED(CONFIG_HOTPLUG_CPU) && num_online_cpus() > 1) {
@@ -667,7 +686,7 @@ static void goslab_concurrency_test_all_cpus(struct kunit *test)
 	if (!atomic_dec_and_test(&st->running))
 		wait_for_completion(&st->done);
 	hrtimer_cancel(&timer);
-	tasklet_kill(&tasklet);
+	tasklet_kill(&stress_tasklet_struct);
 
 	for (i = 0; i < RING_SIZE; i++)
 		if (st->ring[i])
