@@ -38,6 +38,19 @@ static struct workqueue_struct *mcache_wq;
 #if GOSLAB_TEST_BUILD
 /* See goslab_may_reuse_last(); only KASAN kernels read it. */
 bool goslab_kasan_reuse_last;
+
+/* A KUnit case's step between the refill and its install (may sleep). */
+void (*goslab_test_after_refill)(struct goslab_cache *cache);
+
+static void after_refill(struct goslab_cache *cache)
+{
+	void (*fn)(struct goslab_cache *cache) = READ_ONCE(goslab_test_after_refill);
+
+	if (fn)
+		fn(cache);
+}
+#else
+static inline void after_refill(struct goslab_cache *cache) { }
 #endif
 
 /*
@@ -121,8 +134,20 @@ void *goslab_mcache_alloc(struct goslab_cache *cache, gfp_t gfp)
 	if (!fresh)
 		return NULL;
 	goslab_stat(cache, GOSLAB_REFILL);
+	after_refill(cache);
 
 	preempt_disable();
+	/*
+	 * The task may run on another CPU now, of another node: the span is
+	 * still the old node's, and installed here every allocation of this
+	 * CPU would take remote memory until it is used up. It gives this one
+	 * object and goes back to its central.
+	 */
+	if (fresh->central != cache->central[numa_mem_id()]) {
+		s = fresh;
+		idx = goslab_span_next_free(s);
+		goto take;
+	}
 	slot = goslab_mcache_slot(cache);
 	/* Another task may have refilled this CPU meanwhile. */
 	idx = mcache_next_slot(cache, slot);
@@ -133,6 +158,7 @@ void *goslab_mcache_alloc(struct goslab_cache *cache, gfp_t gfp)
 	}
 got:
 	s = *slot;
+take:
 	obj = goslab_span_obj(s, idx);
 	preempt_enable();
 	if (fresh)

@@ -112,6 +112,7 @@ static __always_inline void *goslab_mcache_alloc_fast(struct goslab_cache *c)
 
 #if GOSLAB_TEST_BUILD
 extern bool goslab_kasan_reuse_last;
+extern void (*goslab_test_after_refill)(struct goslab_cache *cache);
 #define goslab_test_reuse_last()	READ_ONCE(goslab_kasan_reuse_last)
 #else
 #define goslab_test_reuse_last()	false

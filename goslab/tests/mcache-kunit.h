@@ -3,12 +3,13 @@
  * KUnit suite goslab_mcache: one CPU's cache of one goslab cache (Go's
  * mcache): refill from the central, the fast path in address order, the
  * in-place sweep of the CPU's own span, the straight return of the object
- * allocated last, hand-back of a used-up span, the drain, and bulk
- * allocation without refill.
+ * allocated last, hand-back of a used-up span, the drain, bulk allocation
+ * without refill, and a refill that ends on another node's CPU.
  *
  * Included at the end of mcache.c. Each case pins itself to its CPU with
- * migrate_disable() (allocations may still sleep) and uses a cache of its
- * own, so this CPU's counters and span are the test's alone.
+ * migrate_disable() (allocations may still sleep), or to a CPU of its
+ * choice with set_cpus_allowed_ptr(), and uses a cache of its own, so this
+ * CPU's counters and span are the test's alone.
  */
 
 #ifndef _GOSLAB_MCACHE_KUNIT_H
@@ -235,6 +236,66 @@ static void goslab_mcache_test_bulk(struct kunit *test)
 	goslab_cache_free(c, first);
 }
 
+/* The task mcache_test_migrate() moves once, and the CPU it moves it to. */
+static struct task_struct *mcache_test_mover;
+static int mcache_test_to_cpu;
+
+static void mcache_test_migrate(struct goslab_cache *cache)
+{
+	if (!in_task() || current != READ_ONCE(mcache_test_mover))
+		return;
+	WRITE_ONCE(mcache_test_mover, NULL);
+	set_cpus_allowed_ptr(current, cpumask_of(mcache_test_to_cpu));
+}
+
+/*
+ * A refill may sleep, and the task may wake up on a CPU of another node: the
+ * span it took from the old node's central gives it its object and goes
+ * back, rather than becoming the new CPU's span.
+ */
+static void goslab_mcache_test_refill_migrated(struct kunit *test)
+{
+	struct goslab_cache *c = mcache_test_cache(test, "kunit_mc_migrate");
+	int cpu, from = -1, to = -1;
+	struct goslab_span *s;
+	cpumask_var_t saved;
+	void *obj;
+
+	for_each_online_cpu(cpu) {
+		if (from < 0)
+			from = cpu;
+		else if (c->central[cpu_to_mem(cpu)] != c->central[cpu_to_mem(from)])
+			to = cpu;
+		if (to >= 0)
+			break;
+	}
+	if (to < 0)
+		kunit_skip(test, "no two online CPUs with different nodes' memory");
+	KUNIT_ASSERT_TRUE(test, alloc_cpumask_var(&saved, GFP_KERNEL));
+	cpumask_copy(saved, current->cpus_ptr);
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(from)), 0);
+
+	mcache_test_to_cpu = to;
+	WRITE_ONCE(mcache_test_mover, current);
+	WRITE_ONCE(goslab_test_after_refill, mcache_test_migrate);
+	obj = goslab_cache_alloc(c, GFP_KERNEL);
+	WRITE_ONCE(goslab_test_after_refill, NULL);
+	WRITE_ONCE(mcache_test_mover, NULL);
+
+	KUNIT_EXPECT_EQ(test, raw_smp_processor_id(), to);
+	KUNIT_EXPECT_NOT_NULL(test, obj);
+	s = READ_ONCE(per_cpu_ptr(c->cpu, to)->span[0]);
+	KUNIT_EXPECT_NULL(test, s);
+	if (obj) {
+		s = goslab_span_of(obj);
+		KUNIT_EXPECT_PTR_EQ(test, s->central, c->central[cpu_to_mem(from)]);
+		KUNIT_EXPECT_NE(test, s->state, GOSLAB_SPAN_CACHED);
+	}
+	set_cpus_allowed_ptr(current, saved);
+	free_cpumask_var(saved);
+	goslab_cache_free(c, obj);
+}
+
 static struct kunit_case goslab_mcache_cases[] = {
 	KUNIT_CASE(goslab_mcache_test_refill_then_fast),
 	KUNIT_CASE(goslab_mcache_test_local_sweep),
@@ -242,6 +303,7 @@ static struct kunit_case goslab_mcache_cases[] = {
 	KUNIT_CASE(goslab_mcache_test_uncache_full),
 	KUNIT_CASE(goslab_mcache_test_drain),
 	KUNIT_CASE(goslab_mcache_test_bulk),
+	KUNIT_CASE(goslab_mcache_test_refill_migrated),
 	{}
 };
 
