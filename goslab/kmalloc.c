@@ -107,7 +107,16 @@ void goslab_large_free(struct goslab_span *s, unsigned long caller)
 
 /* === The kmalloc family === */
 
-static void *kmalloc_caller(size_t size, gfp_t gfp, int node,
+/**
+ * goslab_kmalloc_caller() - goslab_kmalloc_node() on behalf of @caller
+ * @size: bytes; 0 gives ZERO_SIZE_PTR
+ * @gfp: GFP flags
+ * @node: preferred node, or NUMA_NO_NODE
+ * @caller: the call site the heap profile and the reports name
+ *
+ * Return: the memory, or NULL.
+ */
+void *goslab_kmalloc_caller(size_t size, gfp_t gfp, int node,
 			    unsigned long caller)
 {
 	struct goslab_cache *c;
@@ -147,7 +156,7 @@ void *goslab_kmalloc(size_t size, gfp_t gfp)
 		if (likely(c))
 			return goslab_cache_alloc_fast(c, gfp, size, _RET_IP_);
 	}
-	return kmalloc_caller(size, gfp, NUMA_NO_NODE, _RET_IP_);
+	return goslab_kmalloc_caller(size, gfp, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_kmalloc);
 
@@ -161,7 +170,7 @@ EXPORT_SYMBOL_GPL(goslab_kmalloc);
  */
 void *goslab_kmalloc_node(size_t size, gfp_t gfp, int node)
 {
-	return kmalloc_caller(size, gfp, node, _RET_IP_);
+	return goslab_kmalloc_caller(size, gfp, node, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_kmalloc_node);
 
@@ -174,7 +183,7 @@ EXPORT_SYMBOL_GPL(goslab_kmalloc_node);
  */
 void *goslab_kzalloc(size_t size, gfp_t gfp)
 {
-	return kmalloc_caller(size, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
+	return goslab_kmalloc_caller(size, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_kzalloc);
 
@@ -192,7 +201,7 @@ void *goslab_kcalloc(size_t n, size_t size, gfp_t gfp)
 
 	if (unlikely(check_mul_overflow(n, size, &bytes)))
 		return NULL;
-	return kmalloc_caller(bytes, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
+	return goslab_kmalloc_caller(bytes, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_kcalloc);
 
@@ -368,7 +377,7 @@ void *goslab_krealloc(const void *p, size_t new_size, gfp_t gfp)
 	void *n;
 
 	if (ZERO_OR_NULL_PTR(p))
-		return kmalloc_caller(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
+		return goslab_kmalloc_caller(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
 	old = ksize_caller(p, _RET_IP_);
 	if (!old)
 		return NULL;
@@ -391,7 +400,7 @@ void *goslab_krealloc(const void *p, size_t new_size, gfp_t gfp)
 		}
 		return (void *)p;
 	}
-	n = kmalloc_caller(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
+	n = goslab_kmalloc_caller(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
 	if (!n)
 		return NULL;
 	memcpy(n, p, old);

@@ -106,21 +106,10 @@ static struct goslab_cache *rd_cache(struct kmem_cache *s)
 	return ((struct goslab_redirect_cache *)s)->cache;
 }
 
-/* === kmalloc, named after the module's call site === */
-
-static void *rd_kmalloc(size_t size, gfp_t gfp, int node, unsigned long caller)
-{
-	struct goslab_cache *c;
-
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
-	if (size > GOSLAB_MAX_SMALL_SIZE)
-		return goslab_large_alloc(size, gfp, node, caller);
-	c = goslab_kmalloc_caches[goslab_gfp_zone(gfp)][goslab_size_to_class(size)];
-	if (unlikely(!c))
-		return NULL;
-	return goslab_cache_alloc_caller(c, gfp, node, size, caller);
-}
+/*
+ * === kmalloc, named after the module's call site ===
+ * (goslab_kmalloc_caller() in kmalloc.c allocates)
+ */
 
 static void rd_kfree(const void *p)
 {
@@ -148,7 +137,7 @@ static void *rd_kvmalloc(size_t size, gfp_t gfp, int node,
 			kgfp |= __GFP_NORETRY;
 		kgfp &= ~__GFP_NOFAIL;
 	}
-	p = rd_kmalloc(size, kgfp, node, caller);
+	p = goslab_kmalloc_caller(size, kgfp, node, caller);
 	if (p || size <= PAGE_SIZE)
 		return p;
 	if ((gfp & GFP_KERNEL) != GFP_KERNEL || size > INT_MAX)
@@ -159,7 +148,7 @@ static void *rd_kvmalloc(size_t size, gfp_t gfp, int node,
 	return p;
 }
 
-/* n * size bytes from rd_kmalloc() or rd_kvmalloc(); NULL on overflow. */
+/* n * size bytes from goslab_kmalloc_caller() or rd_kvmalloc(); NULL: overflow. */
 static void *rd_array(size_t n, size_t size, gfp_t gfp, int node, bool kv,
 		      unsigned long caller)
 {
@@ -169,7 +158,7 @@ static void *rd_array(size_t n, size_t size, gfp_t gfp, int node, bool kv,
 		return NULL;
 	if (kv)
 		return rd_kvmalloc(bytes, gfp, node, caller);
-	return rd_kmalloc(bytes, gfp, node, caller);
+	return goslab_kmalloc_caller(bytes, gfp, node, caller);
 }
 
 /* === Caches === */
@@ -184,8 +173,8 @@ static struct kmem_cache *rd_cache_create(const char *name, unsigned int size,
 		rd_stat(RD_FLAGS_IGNORED);
 		flags &= GOSLAB_VALID_FLAGS;
 	}
-	h = rd_kmalloc(sizeof(*h), GFP_KERNEL | __GFP_ZERO, NUMA_NO_NODE,
-		       _RET_IP_);
+	h = goslab_kmalloc_caller(sizeof(*h), GFP_KERNEL | __GFP_ZERO,
+				  NUMA_NO_NODE, _RET_IP_);
 	if (!h) {
 		if (flags & SLAB_PANIC)
 			panic("goslab: no memory for cache %s\n", name);
@@ -513,7 +502,7 @@ EXPORT_SYMBOL_GPL(goslab_redirect_mempool_free_slab);
  */
 void *goslab_redirect_kmalloc(size_t size, gfp_t gfp)
 {
-	return rd_kmalloc(size, gfp, NUMA_NO_NODE, _RET_IP_);
+	return goslab_kmalloc_caller(size, gfp, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_kmalloc);
 
@@ -527,7 +516,7 @@ EXPORT_SYMBOL_GPL(goslab_redirect_kmalloc);
  */
 void *goslab_redirect_kmalloc_node(size_t size, gfp_t gfp, int node)
 {
-	return rd_kmalloc(size, gfp, node, _RET_IP_);
+	return goslab_kmalloc_caller(size, gfp, node, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_kmalloc_node);
 
@@ -540,7 +529,7 @@ EXPORT_SYMBOL_GPL(goslab_redirect_kmalloc_node);
  */
 void *goslab_redirect_kzalloc(size_t size, gfp_t gfp)
 {
-	return rd_kmalloc(size, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
+	return goslab_kmalloc_caller(size, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_kzalloc);
 
@@ -554,7 +543,7 @@ EXPORT_SYMBOL_GPL(goslab_redirect_kzalloc);
  */
 void *goslab_redirect_kzalloc_node(size_t size, gfp_t gfp, int node)
 {
-	return rd_kmalloc(size, gfp | __GFP_ZERO, node, _RET_IP_);
+	return goslab_kmalloc_caller(size, gfp | __GFP_ZERO, node, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_redirect_kzalloc_node);
 
@@ -632,7 +621,7 @@ EXPORT_SYMBOL_GPL(goslab_redirect_kcalloc_node);
 void *goslab_redirect_krealloc(const void *p, size_t new_size, gfp_t gfp)
 {
 	if (ZERO_OR_NULL_PTR(p))
-		return rd_kmalloc(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
+		return goslab_kmalloc_caller(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
 	if (likely(goslab_owns(p)) || !core_owns(p))
 		return goslab_krealloc(p, new_size, gfp);
 	rd_stat(RD_CORE_KREALLOC);
@@ -872,7 +861,7 @@ static char *rd_memdup_nul(const char *s, size_t len, gfp_t gfp,
 
 	if (!s || len == SIZE_MAX)
 		return NULL;
-	p = rd_kmalloc(len + 1, gfp, NUMA_NO_NODE, caller);
+	p = goslab_kmalloc_caller(len + 1, gfp, NUMA_NO_NODE, caller);
 	if (p) {
 		memcpy(p, s, len);
 		p[len] = '\0';
@@ -933,7 +922,7 @@ EXPORT_SYMBOL_GPL(goslab_redirect_kstrndup);
  */
 void *goslab_redirect_kmemdup(const void *src, size_t len, gfp_t gfp)
 {
-	void *p = rd_kmalloc(len, gfp, NUMA_NO_NODE, _RET_IP_);
+	void *p = goslab_kmalloc_caller(len, gfp, NUMA_NO_NODE, _RET_IP_);
 
 	if (!ZERO_OR_NULL_PTR(p))
 		memcpy(p, src, len);
@@ -965,7 +954,7 @@ static char *rd_vasprintf(gfp_t gfp, const char *fmt, va_list ap,
 	va_copy(aq, ap);
 	len = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
-	p = rd_kmalloc(len + 1, gfp, NUMA_NO_NODE, caller);
+	p = goslab_kmalloc_caller(len + 1, gfp, NUMA_NO_NODE, caller);
 	if (p)
 		vsnprintf(p, len + 1, fmt, ap);
 	return p;
@@ -1012,8 +1001,8 @@ static void *rd_memdup_user(const void __user *src, size_t len, bool nul,
 
 	if (nul && len == SIZE_MAX)
 		return ERR_PTR(-EINVAL);
-	p = rd_kmalloc(len + nul, GFP_USER | __GFP_NOWARN, NUMA_NO_NODE,
-		       caller);
+	p = goslab_kmalloc_caller(len + nul, GFP_USER | __GFP_NOWARN,
+				  NUMA_NO_NODE, caller);
 	if (!p)
 		return ERR_PTR(-ENOMEM);
 	if (copy_from_user(p, src, len)) {
