@@ -20,10 +20,9 @@ injected=1000000
 
 [ "$(id -u)" = 0 ] || _skip_all "must be run as root"
 [ -d "$fpa" ] || _skip_all "no $fpa (CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS)"
-[ -d "$dir" ] || _skip_all "goslab is not loaded"
-ko=$(_find_ko goslab_selftest_mod)
-[ -n "$ko" ] || _skip_all "goslab_selftest_mod.ko not found"
+_need_ko goslab_selftest_mod
 
+_start
 saved=$(mktemp -d) || _skip_all "no temporary directory"
 for f in $knobs; do
 	cat "$fpa/$f" >"$saved/$f"
@@ -65,6 +64,4 @@ else
 	_result 1 "goslab_selftest_mod unloads"
 fi
 
-_diag "$_failed of $_nr failed"
-[ $_failed = 0 ] && exit $ksft_pass
-exit $ksft_fail
+_finish

@@ -20,17 +20,15 @@ _node_fallback() {
 	     $1 == n && c { s += $c } END { print s + 0 }' "$dir/nodes"
 }
 
-[ "$(id -u)" = 0 ] || _skip_all "must be run as root"
-[ -d "$dir" ] || _skip_all "goslab is not loaded"
 [ -d /sys/devices/system/node/node1 ] || _skip_all "one NUMA node"
-ko=$(_find_ko goslab_selftest_mod)
-[ -n "$ko" ] || _skip_all "goslab_selftest_mod.ko not found"
+_need_ko goslab_selftest_mod
 mib=$(awk '/MemTotal/ { print int($4 / 1024) }' $node0/meminfo)
 if [ -z "$mib" ] || [ "$mib" -gt 1024 ]; then
 	_skip_all "node 0 has ${mib:-?} MiB (run-vm.sh --small-node 256 makes it small)"
 fi
 want=$((mib + 64))
 
+_start
 _plan 3
 echo 1 >"$dir/scavenge"
 before=$(_node_fallback 0)
@@ -58,6 +56,4 @@ else
 	_result 1 "goslab_selftest_mod unloads, the memory goes back"
 fi
 
-_diag "$_failed of $_nr failed"
-[ $_failed = 0 ] && exit $ksft_pass
-exit $ksft_fail
+_finish
