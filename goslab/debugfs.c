@@ -52,7 +52,7 @@ static int summary_show(struct seq_file *m, void *v)
 {
 	unsigned long held = 0, inuse = 0, cached = 0, scav = 0, chunks = 0;
 	unsigned long large = 0, meta = 0, fallback = 0, fail = 0, ncaches = 0;
-	unsigned long node_fallback = 0;
+	unsigned long node_fallback = 0, slab = 0, slab_reclaimable = 0;
 	struct goslab_cache *c;
 	struct goslab_heap *h;
 
@@ -66,6 +66,8 @@ static int summary_show(struct seq_file *m, void *v)
 		fallback += atomic_long_read(&h->fallback);
 		node_fallback += atomic_long_read(&h->node_fallback);
 		fail += atomic_long_read(&h->grow_fail);
+		slab += atomic_long_read(&h->slab);
+		slab_reclaimable += atomic_long_read(&h->slab_reclaimable);
 		meta += READ_ONCE(h->spans.pages) +
 			READ_ONCE(h->chunkmeta.pages);
 	}
@@ -78,6 +80,8 @@ static int summary_show(struct seq_file *m, void *v)
 	seq_printf(m, "pages_inuse: %lu\n", inuse);
 	seq_printf(m, "pages_pcache: %lu\n", cached);
 	seq_printf(m, "pages_free: %lu\n", held - inuse - cached);
+	seq_printf(m, "pages_slab: %lu\n", slab);
+	seq_printf(m, "pages_slab_reclaimable: %lu\n", slab_reclaimable);
 	seq_printf(m, "pages_scavenged: %lu\n", scav);
 	seq_printf(m, "pages_metadata: %lu\n", meta);
 	seq_printf(m, "chunks: %lu\n", chunks);
@@ -103,20 +107,22 @@ static int nodes_show(struct seq_file *m, void *v)
 	struct goslab_heap *h;
 
 	seq_puts(m, "node zone held inuse pcache free scavenged chunks large_objects");
-	seq_puts(m, " node_fallback\n");
+	seq_puts(m, " node_fallback slab slab_reclaimable\n");
 	for_each_goslab_heap(h) {
 		unsigned long held, inuse, cached;
 
 		held = READ_ONCE(h->held);
 		inuse = atomic_long_read(&h->inuse);
 		cached = atomic_long_read(&h->cached);
-		seq_printf(m, "%d %s %lu %lu %lu %lu %lu %lu %ld %ld\n",
+		seq_printf(m, "%d %s %lu %lu %lu %lu %lu %lu %ld %ld %ld %ld\n",
 			   h->nid, goslab_zone_names[h->zone], held, inuse,
 			   cached, held - inuse - cached,
 			   READ_ONCE(h->scavenged),
 			   READ_ONCE(h->nchunks),
 			   atomic_long_read(&h->large),
-			   atomic_long_read(&h->node_fallback));
+			   atomic_long_read(&h->node_fallback),
+			   atomic_long_read(&h->slab),
+			   atomic_long_read(&h->slab_reclaimable));
 	}
 	return 0;
 }

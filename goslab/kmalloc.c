@@ -34,7 +34,8 @@ static const slab_flags_t kmalloc_flags[GOSLAB_NR_ZONES] = {
  * @node: node, or NUMA_NO_NODE
  *
  * For large objects and large stacks: the span's one slot is its whole
- * pages. Its state is the caller's to set.
+ * pages. Its state is the caller's to set. Its pages count as unreclaimable
+ * slab memory until goslab_span_free_one().
  *
  * Return: the span, or NULL.
  */
@@ -56,7 +57,18 @@ struct goslab_span *goslab_span_alloc_one(size_t size, gfp_t gfp, int node)
 	s->size = size;
 	s->nelems = 1;
 	s->elemsize = npages << PAGE_SHIFT;
+	goslab_span_account(s, false, 1);
 	return s;
+}
+
+/**
+ * goslab_span_free_one() - give back a span of goslab_span_alloc_one()
+ * @s: the span, whose object is free
+ */
+void goslab_span_free_one(struct goslab_span *s)
+{
+	goslab_span_account(s, false, -1);
+	goslab_span_free(s);
 }
 
 /**
@@ -102,7 +114,7 @@ void goslab_large_free(struct goslab_span *s, unsigned long caller)
 	goslab_stats_free(s->base, s->elemsize, "large", caller);
 	goslab_obj_free_hook(s->base, s->elemsize, want_init_on_free());
 	atomic_long_dec(&s->heap->large);
-	goslab_span_free(s);
+	goslab_span_free_one(s);
 }
 
 /* === The kmalloc family === */

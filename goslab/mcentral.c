@@ -89,12 +89,17 @@ static enum goslab_span_state span_listed_state(struct goslab_span *s)
 	return s->pending ? GOSLAB_SPAN_PENDING : GOSLAB_SPAN_FULL;
 }
 
-static void span_release_rcu(struct rcu_head *head)
+/* A span's pages stop being slab memory and go back to the heap. */
+static void span_free(struct goslab_span *s)
 {
-	struct goslab_span *s = container_of(head, struct goslab_span, rcu);
-
+	goslab_span_account(s, s->cache->flags & SLAB_RECLAIM_ACCOUNT, -1);
 	goslab_span_retire(s);
 	goslab_span_free(s);
+}
+
+static void span_release_rcu(struct rcu_head *head)
+{
+	span_free(container_of(head, struct goslab_span, rcu));
 }
 
 /*
@@ -110,8 +115,7 @@ static void span_release(struct goslab_central *c, struct goslab_span *s)
 	if (c->cache->flags & SLAB_TYPESAFE_BY_RCU) {
 		call_rcu(&s->rcu, span_release_rcu);
 	} else {
-		goslab_span_retire(s);
-		goslab_span_free(s);
+		span_free(s);
 	}
 }
 
@@ -202,6 +206,7 @@ static struct goslab_span *central_grow(struct goslab_central *c, gfp_t gfp)
 				 cache->divmul);
 	goslab_span_prepare(cache, s);
 	goslab_waste_span_init(cache, s, gfp);
+	goslab_span_account(s, cache->flags & SLAB_RECLAIM_ACCOUNT, 1);
 	goslab_stat(cache, GOSLAB_SPAN_NEW);
 	spin_lock_irqsave(&c->lock, flags);
 	c->nspans++;

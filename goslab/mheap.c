@@ -27,6 +27,7 @@
 #endif
 
 #include <linux/gfp.h>
+#include <linux/mm.h>
 #include <linux/nodemask.h>
 #include <linux/sched.h>
 #include <linux/vmalloc.h>
@@ -1257,6 +1258,31 @@ void goslab_span_free(struct goslab_span *s)
 	span_map_set(s, NULL);
 	goslab_chunk_free_pages(s->chunk, s->pfn, s->npages);
 	call_rcu(&s->rcu, span_struct_free_rcu);
+}
+
+/**
+ * goslab_span_account() - count a span's pages as slab memory, or stop
+ * @s: span that starts (@sign 1) or stops (@sign -1) serving objects
+ * @reclaimable: the span is a SLAB_RECLAIM_ACCOUNT cache's
+ * @sign: 1 or -1
+ *
+ * What /proc/meminfo's Slab, SReclaimable and SUnreclaim show, per node,
+ * as SLUB's account_slab() does: a span counts from the moment it is
+ * handed to a central, a large object or a large stack until its pages go
+ * back to the heap. The heap's free pages are not slab memory; debugfs
+ * shows them as goslab's own (pages_free). Safe in any context.
+ */
+void goslab_span_account(struct goslab_span *s, bool reclaimable, int sign)
+{
+	long pages = sign * (long)s->npages;
+
+	mod_node_page_state(page_pgdat(pfn_to_page(s->pfn)),
+			    reclaimable ? NR_SLAB_RECLAIMABLE_B :
+					  NR_SLAB_UNRECLAIMABLE_B,
+			    pages << PAGE_SHIFT);
+	atomic_long_add(pages, &s->heap->slab);
+	if (reclaimable)
+		atomic_long_add(pages, &s->heap->slab_reclaimable);
 }
 
 #ifdef GOSLAB_KUNIT

@@ -125,6 +125,9 @@ struct goslab_pcache {
  *	heap because this node had none free (goslab_heap_alloc_pages());
  *	atomic.
  * @grow_fail: failed grows; atomic.
+ * @slab: pages of this heap's spans counted as slab memory in the node's
+ *	vmstat (goslab_span_account()); atomic.
+ * @slab_reclaimable: the part of @slab counted as reclaimable; atomic.
  * @pcache: per-CPU page caches, each under its own lock.
  * @spans: fixalloc for span structs, node-local; its own lock.
  * @chunkmeta: fixalloc for chunk structs, node-local; its own lock.
@@ -144,6 +147,8 @@ struct goslab_heap {
 	atomic_long_t fallback;
 	atomic_long_t node_fallback;
 	atomic_long_t grow_fail;
+	atomic_long_t slab;
+	atomic_long_t slab_reclaimable;
 	struct goslab_pcache __percpu *pcache;
 	struct goslab_fixalloc spans;
 	struct goslab_fixalloc chunkmeta;
@@ -209,6 +214,7 @@ extern struct fault_attr goslab_fail_grow;
 struct goslab_span *goslab_span_alloc(struct goslab_heap *h,
 				      unsigned int npages, gfp_t gfp);
 void goslab_span_free(struct goslab_span *s);
+void goslab_span_account(struct goslab_span *s, bool reclaimable, int sign);
 extern struct goslab_span ***goslab_span_map;
 extern unsigned long goslab_span_map_len;
 

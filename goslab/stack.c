@@ -150,7 +150,7 @@ unsigned long goslab_stack_release_large(void)
 	list_for_each_entry_safe(s, tmp, &gone, list) {
 		list_del(&s->list);
 		pages += s->npages;
-		goslab_span_free(s);
+		goslab_span_free_one(s);
 	}
 	return pages;
 }

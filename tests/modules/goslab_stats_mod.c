@@ -5,7 +5,9 @@
  * objects of @size bytes with goslab_kmalloc() and as many from a cache of
  * its own ("goslab_stats_test", objects of @size bytes), frees the first
  * @nfree of each, allocates @large large objects, and with @refuse frees
- * one object of its cache twice (refused). The rest is freed at unload.
+ * one object of its cache twice (refused). With @reclaim the cache is a
+ * SLAB_RECLAIM_ACCOUNT one, for meminfo_test.sh. The rest is freed at
+ * unload.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,6 +37,10 @@ MODULE_PARM_DESC(large, "large objects (64 KiB) allocated at load");
 static bool refuse;
 module_param(refuse, bool, 0444);
 MODULE_PARM_DESC(refuse, "free one cache object twice at load (one refused free)");
+
+static bool reclaim;
+module_param(reclaim, bool, 0444);
+MODULE_PARM_DESC(reclaim, "create the cache with SLAB_RECLAIM_ACCOUNT");
 
 static unsigned int loops;
 module_param(loops, uint, 0444);
@@ -130,7 +136,8 @@ static int __init stats_init(void)
 	kobjs = kcalloc(count, sizeof(*kobjs), GFP_KERNEL);
 	cobjs = kcalloc(count, sizeof(*cobjs), GFP_KERNEL);
 	lobjs = kcalloc(large, sizeof(*lobjs), GFP_KERNEL);
-	cache = goslab_cache_create("goslab_stats_test", size, 0, 0, NULL);
+	cache = goslab_cache_create("goslab_stats_test", size, 0,
+				    reclaim ? SLAB_RECLAIM_ACCOUNT : 0, NULL);
 	err = -ENOMEM;
 	if (!kobjs || !cobjs || (large && !lobjs) || !cache)
 		goto err_free;
