@@ -10,6 +10,7 @@
 #include <linux/cpu.h>
 #include <linux/kmemleak.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/string.h>
 
 #include "internal.h"
@@ -54,7 +55,7 @@ void *goslab_cache_alloc_caller(struct goslab_cache *c, gfp_t gfp, int node,
 
 	might_alloc(gfp);
 	if (likely(node == NUMA_NO_NODE || node == numa_mem_id() ||
-		   (unsigned int)node >= MAX_NUMNODES || !c->central[node])) {
+		   (unsigned int)node >= nr_node_ids || !c->central[node])) {
 		obj = goslab_mcache_alloc_fast(c);
 		if (unlikely(!obj))
 			obj = goslab_mcache_alloc(c, gfp);
@@ -606,9 +607,11 @@ cache_create_locked(const char *name, unsigned int size, unsigned int align,
 	if (ctor || (flags & SLAB_TYPESAFE_BY_RCU))
 		flags &= ~SLAB_POISON;
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = kzalloc(struct_size(c, central, 2 * (size_t)nr_node_ids),
+		    GFP_KERNEL);
 	if (!c)
 		return NULL;
+	c->centrals = &c->central[nr_node_ids];
 	strscpy(c->name, name, sizeof(c->name));
 	c->flags = flags;
 	c->ctor = ctor;

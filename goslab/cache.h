@@ -67,9 +67,13 @@ struct goslab_central;
  *	goslab_caches_mutex.
  * @list: in goslab_caches; goslab_caches_mutex.
  * @cpu: per-CPU mcaches; each CPU's own, no lock (struct goslab_mcache).
- * @central: per node; a node without memory of @zone points at the
- *	central of the node that serves it. Each under its own lock.
- * @centrals: the centrals this cache owns, one per node with memory.
+ * @centrals: the centrals this cache owns, one per node with memory of
+ *	@zone; nr_node_ids entries, just after @central's.
+ * @central: nr_node_ids entries, one per node; a node without memory of
+ *	@zone points at the central of the node that serves it. Each under
+ *	its own lock. Sized as SLUB sizes its node array: a struct with
+ *	MAX_NUMNODES entries (1024 on Debian's kernels) took 16 KiB, a 32 KiB
+ *	kmalloc, per cache.
  */
 struct goslab_cache {
 	char name[GOSLAB_NAME_LEN];
@@ -91,8 +95,8 @@ struct goslab_cache {
 	bool dead;			/* goslab_caches_mutex */
 	struct list_head list;		/* goslab_caches_mutex */
 	struct goslab_mcache __percpu *cpu;	/* no lock: per CPU */
-	struct goslab_central *central[MAX_NUMNODES];
-	struct goslab_central *centrals[MAX_NUMNODES];
+	struct goslab_central **centrals;
+	struct goslab_central *central[];
 };
 
 extern struct list_head goslab_caches;
