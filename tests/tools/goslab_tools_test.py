@@ -147,6 +147,11 @@ def main():
     want = 'node fallback pages %s,' % s.get('node_fallback', '?')
     result(rc == 0 and want in out, n + ' goslabinfo --summary shows node_fallback',
            err.strip() or 'no "%s" in the summary' % want)
+    want = 'counted as slab %s (reclaimable %s),' % (
+        s.get('pages_slab', '?'), s.get('pages_slab_reclaimable', '?'))
+    result(rc == 0 and '?' not in want and want in out,
+           n + ' goslabinfo --summary shows the pages counted as slab',
+           err.strip() or 'no "%s" in the summary' % want)
 
     rc, out, err = run(sys.executable, INFO, '-d', snap, '-w', '0.1', '--count', '2')
     result(rc == 0 and out.count('goslabinfo ') == 2 and out.count('Pages held') == 2,
