@@ -385,7 +385,7 @@ dimg=${kdir_debug:+$kdir_debug/arch/x86/boot/bzImage}
 # taint turns lock debugging off for everything after it.
 vm_args=(--append "goslab.track_waste=1 kasan_multi_shot"
 	 --kunit-late goslab_hardening_kunit)
-vm debug debug "$dimg" "${GOSLAB_DEBUG_TIMEOUT:-600}" "${expect[@]}"
+vm debug debug "$dimg" "${GOSLAB_DEBUG_TIMEOUT:-900}" "${expect[@]}"
 # init_on_alloc/init_on_free are off in the debug kernel: a second, short
 # boot with them on runs the hardening suites' cases that need them.
 vm_args=(--mode script --script scripts/vm/init-on-pass.sh
