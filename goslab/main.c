@@ -45,12 +45,15 @@
  *				however two frees race
  *   stack_large_lock
  *     profile_lock, kmemleak's locks	a large stack's free hooks
+ *   span_map_lock		alone: installing a level-2 table of the
+ *				span map, and a memory hot-add copying the
+ *				map into a larger one (mheap.c)
  *
- * Nothing of goslab's nests inside heap->lock, fixalloc->lock or
- * profile_lock. Each layer drops its lock before it calls the one below:
- * the central before the heap (central_grow(), span_release()), the heap
- * before fixalloc (heap_grow(), goslab_heap_release_free()), fixalloc
- * before the buddy allocator. goslab_caches_mutex is held across
+ * Nothing of goslab's nests inside heap->lock, fixalloc->lock,
+ * span_map_lock or profile_lock. Each layer drops its lock before it calls
+ * the one below: the central before the heap (central_grow(),
+ * span_release()), the heap before fixalloc (heap_grow(),
+ * goslab_heap_release_free()), fixalloc before the buddy allocator. goslab_caches_mutex is held across
  * GFP_KERNEL allocations and flush_work() of the mcaches' drain work, which
  * takes central->lock and span->lock but never the mutex.
  *

@@ -27,6 +27,7 @@
 #endif
 
 #include <linux/gfp.h>
+#include <linux/memory.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
 #include <linux/sched.h>
@@ -252,73 +253,156 @@ static struct goslab_chunk *heap_take(struct goslab_heap *h, unsigned int n,
 
 /* === The span map (Go's arena index: spanOf) === */
 
-/* Read by goslab_span_of() (mheap.h). */
-struct goslab_span ***goslab_span_map;
-unsigned long goslab_span_map_len;
+/* Read by goslab_span_of() (mheap.h); replaced only under span_map_lock. */
+struct goslab_span_map *goslab_span_map;
+/*
+ * Taken alone, with interrupts off: installing an arena's table, and a
+ * memory hot-add copying the map into a larger one. Sleeping growers are
+ * also serialized by the memory hotplug lock.
+ */
+static DEFINE_SPINLOCK(span_map_lock);
 
 static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 			    gfp_t gfp)
 {
-	unsigned long a, last = (pfn + npages - 1) >> GOSLAB_ARENA_SHIFT;
+	unsigned long a, flags, last = (pfn + npages - 1) >> GOSLAB_ARENA_SHIFT;
 	const unsigned int order = get_order(GOSLAB_ARENA_PAGES * sizeof(void *));
+	struct goslab_span_map *m;
 	struct page *page;
+	bool used;
 
-	if (last >= goslab_span_map_len)
+	if (last >= READ_ONCE(goslab_span_map)->len)
 		return -ERANGE;
 	for (a = pfn >> GOSLAB_ARENA_SHIFT; a <= last; a++) {
-		if (READ_ONCE(goslab_span_map[a]))
+		if (READ_ONCE(goslab_span_map)->arena[a])
 			continue;
 		page = alloc_pages_node(nid, (gfp & GOSLAB_GFP_RECLAIM_MASK) |
 					__GFP_ZERO | __GFP_NOWARN, order);
 		if (!page)
 			return -ENOMEM;
+		spin_lock_irqsave(&span_map_lock, flags);
+		m = goslab_span_map;
+		used = !m->arena[a];
 		/* Pairs with smp_load_acquire() in goslab_span_of(). */
-		if (cmpxchg_release(&goslab_span_map[a], NULL,
-				    page_address(page)) != NULL)
-			__free_pages(page, order);
-		else
+		if (used)
+			smp_store_release(&m->arena[a], page_address(page));
+		spin_unlock_irqrestore(&span_map_lock, flags);
+		if (used)
 			atomic_long_add(1L << order, &goslab_buddy_pages);
+		else
+			__free_pages(page, order);
 	}
 	return 0;
 }
 
 static void span_map_set(struct goslab_span *s, struct goslab_span *val)
 {
+	struct goslab_span_map *m = READ_ONCE(goslab_span_map);
 	unsigned long pfn;
 
 	for (pfn = s->pfn; pfn < s->pfn + s->npages; pfn++) {
-		struct goslab_span **l2 = goslab_span_map[pfn >> GOSLAB_ARENA_SHIFT];
+		struct goslab_span **l2 = m->arena[pfn >> GOSLAB_ARENA_SHIFT];
 
 		/* Pairs with smp_load_acquire() in goslab_span_of(). */
 		smp_store_release(&l2[pfn & (GOSLAB_ARENA_PAGES - 1)], val);
 	}
 }
 
+static struct goslab_span_map *span_map_new(unsigned long len)
+{
+	struct goslab_span_map *m;
+
+	m = kvzalloc(struct_size(m, arena, len), GFP_KERNEL);
+	if (m)
+		m->len = len;
+	return m;
+}
+
+/*
+ * Cover pfns below @end_pfn: a larger map with the same arena tables
+ * replaces the current one, which stays readable until unload. At least
+ * twice as large, so that memory coming online block by block (virtio-mem)
+ * leaves a logarithmic number of old maps. Process context.
+ */
+static int span_map_grow(unsigned long end_pfn)
+{
+	unsigned long len = DIV_ROUND_UP(end_pfn, GOSLAB_ARENA_PAGES), flags;
+	unsigned long cur = READ_ONCE(goslab_span_map)->len;
+	struct goslab_span_map *m, *old;
+
+	if (len <= cur)
+		return 0;
+	m = span_map_new(max(len, 2 * cur));
+	if (!m)
+		return -ENOMEM;
+	spin_lock_irqsave(&span_map_lock, flags);
+	old = goslab_span_map;
+	/* Another hot-add cannot run meanwhile: the hotplug lock. */
+	memcpy(m->arena, old->arena, old->len * sizeof(old->arena[0]));
+	m->older = old;
+	/* Pairs with smp_load_acquire() in goslab_span_of(). */
+	smp_store_release(&goslab_span_map, m);
+	spin_unlock_irqrestore(&span_map_lock, flags);
+	pr_info("span map grown to %lu MiB of physical addresses for hot-added memory\n",
+		(m->len * GOSLAB_ARENA_PAGES) >> (20 - PAGE_SHIFT));
+	return 0;
+}
+
+/*
+ * Memory coming online after load (virtio-mem, a DIMM hot-add) may lie
+ * beyond what the span map covers: grow it before the pages reach the
+ * buddy allocator. As SLUB's slab_memory_callback(), a failure refuses
+ * the onlining rather than leave memory goslab cannot use.
+ */
+static int span_map_memory_callback(struct notifier_block *nb,
+				    unsigned long action, void *arg)
+{
+	struct memory_notify *mn = arg;
+
+	if (action != MEM_GOING_ONLINE)
+		return NOTIFY_OK;
+	return notifier_from_errno(span_map_grow(mn->start_pfn + mn->nr_pages));
+}
+
+static struct notifier_block span_map_memory_nb = {
+	.notifier_call = span_map_memory_callback,
+};
+
 int goslab_span_map_init(void)
 {
 	unsigned long end = 0;
-	int nid;
+	int nid, err;
 
 	for_each_online_node(nid)
 		end = max(end, node_end_pfn(nid));
-	goslab_span_map_len = (end >> GOSLAB_ARENA_SHIFT) + 1;
-	goslab_span_map = vzalloc(goslab_span_map_len * sizeof(*goslab_span_map));
-	return goslab_span_map ? 0 : -ENOMEM;
+	goslab_span_map = span_map_new((end >> GOSLAB_ARENA_SHIFT) + 1);
+	if (!goslab_span_map)
+		return -ENOMEM;
+	err = register_memory_notifier(&span_map_memory_nb);
+	if (err) {
+		kvfree(goslab_span_map);
+		goslab_span_map = NULL;
+	}
+	return err;
 }
 
 void goslab_span_map_exit(void)
 {
 	const unsigned int order = get_order(GOSLAB_ARENA_PAGES * sizeof(void *));
+	struct goslab_span_map *m = goslab_span_map, *older;
 	unsigned long a;
 
-	for (a = 0; a < goslab_span_map_len; a++)
-		if (goslab_span_map[a]) {
-			free_pages((unsigned long)goslab_span_map[a], order);
+	unregister_memory_notifier(&span_map_memory_nb);
+	for (a = 0; a < m->len; a++)
+		if (m->arena[a]) {
+			free_pages((unsigned long)m->arena[a], order);
 			atomic_long_sub(1L << order, &goslab_buddy_pages);
 		}
-	vfree(goslab_span_map);
 	goslab_span_map = NULL;
-	goslab_span_map_len = 0;
+	for (; m; m = older) {
+		older = m->older;
+		kvfree(m);
+	}
 }
 
 /* === Growing the heap === */

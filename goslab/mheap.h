@@ -215,14 +215,32 @@ struct goslab_span *goslab_span_alloc(struct goslab_heap *h,
 				      unsigned int npages, gfp_t gfp);
 void goslab_span_free(struct goslab_span *s);
 void goslab_span_account(struct goslab_span *s, bool reclaimable, int sign);
-extern struct goslab_span ***goslab_span_map;
-extern unsigned long goslab_span_map_len;
+
+/**
+ * struct goslab_span_map - Go's arena index: spanOf's first level
+ * @len: arenas covered, from pfn 0.
+ * @older: the map this one replaced, kept until unload: a free may still
+ *	be reading it (goslab_span_of() takes no lock).
+ * @arena: per GOSLAB_ARENA_PAGES pages, NULL or a table of
+ *	GOSLAB_ARENA_PAGES span pointers, one per page. Entries are set once,
+ *	under span_map_lock (mheap.c), and shared by every map.
+ *
+ * Sized at load for the memory present; a memory hot-add grows it before
+ * the new pages reach the buddy allocator (MEM_GOING_ONLINE).
+ */
+struct goslab_span_map {
+	unsigned long len;
+	struct goslab_span_map *older;
+	struct goslab_span **arena[];
+};
+
+extern struct goslab_span_map *goslab_span_map;
 
 /**
  * goslab_span_of() - the span holding an address goslab handed out
  * @p: any address
  *
- * O(1): two loads, as Go's spanOf. Safe on any pointer: addresses outside
+ * O(1): the map, its arena's table, the span: Go's spanOf. Safe on any pointer: addresses outside
  * the direct map or in pages goslab does not hold in a span give NULL.
  * Inline: every free starts here.
  *
@@ -230,6 +248,7 @@ extern unsigned long goslab_span_map_len;
  */
 static __always_inline struct goslab_span *goslab_span_of(const void *p)
 {
+	const struct goslab_span_map *m;
 	struct goslab_span **l2;
 	unsigned long pfn;
 
@@ -244,10 +263,12 @@ static __always_inline struct goslab_span *goslab_span_of(const void *p)
 		return NULL;
 	pfn = PHYS_PFN(__pa(p));
 #endif
-	if (pfn >> GOSLAB_ARENA_SHIFT >= goslab_span_map_len)
+	/* Pairs with smp_store_release() in span_map_grow(). */
+	m = smp_load_acquire(&goslab_span_map);
+	if (pfn >> GOSLAB_ARENA_SHIFT >= m->len)
 		return NULL;
-	/* Pairs with cmpxchg_release() in span_map_prepare(). */
-	l2 = smp_load_acquire(&goslab_span_map[pfn >> GOSLAB_ARENA_SHIFT]);
+	/* Pairs with smp_store_release() in span_map_prepare(). */
+	l2 = smp_load_acquire(&m->arena[pfn >> GOSLAB_ARENA_SHIFT]);
 	if (!l2)
 		return NULL;
 	/* Pairs with smp_store_release() in span_map_set(). */

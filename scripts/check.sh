@@ -408,5 +408,10 @@ vm 6.12 6.12 "$(stock_image "$v612")" "${GOSLAB_STOCK_TIMEOUT:-300}"
 # one of its CPUs; nothing else runs in this boot.
 vm_args=(--small-node 256 --kselftests numa_test.sh)
 vm 6.12-small-node 6.12 "$(stock_image "$v612")" 180
+# Memory hot-add: a 512 MiB DIMM above the RAM, offline until
+# hotplug_test.sh brings it online with goslab loaded.
+vm_args=(--dimm 512 --kselftests hotplug_test.sh)
+vm 6.12-hotplug 6.12 "$(stock_image "$v612")" 180
+vm_args=(--append goslab.track_waste=1)
 vm 6.1 6.1 "$(stock_image "$v61")" "${GOSLAB_STOCK_TIMEOUT:-300}"
 summary

@@ -16,6 +16,9 @@
 #   --small-node S  node 0 has only S MiB (64 to 2048), the other nodes
 #               share the rest of the 4 GiB: a node that runs out first
 #               (NUMA fallback); needs 2 nodes or more
+#   --dimm S    a pc-dimm of S MiB (64 to 4096) on the last node, plugged at
+#               boot but left offline (memhp_default_state=offline), above
+#               4 GiB: memory a test brings online after goslab is loaded
 #   --kunit "G..."      test mode: one pass per KUnit filter glob G (goslab
 #               and the KUnit modules loaded and unloaded each time), only
 #               the suites matching G running in it; default: one pass, all
@@ -44,6 +47,7 @@ script=
 cpus=4
 nodes=
 small=
+dimm=
 kunit=
 kselftests=
 kunit_late=
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--cpus) cpus=$2; shift 2 ;;
 	--nodes) nodes=$2; shift 2 ;;
 	--small-node) small=$2; shift 2 ;;
+	--dimm) dimm=$2; shift 2 ;;
 	--kunit) kunit=$2; shift 2 ;;
 	--kselftests) kselftests=$2; shift 2 ;;
 	--kunit-late) kunit_late=$2; shift 2 ;;
@@ -104,6 +109,16 @@ if [ -n "$small" ]; then
 	esac
 	if [ "$small" -lt 64 ] || [ "$small" -gt 2048 ] || [ "$nodes" -lt 2 ]; then
 		echo "run-vm.sh: --small-node takes 64 to 2048 (MiB) and 2 nodes or more" >&2
+		exit 2
+	fi
+fi
+if [ -n "$dimm" ]; then
+	case "$dimm" in
+	[1-9][0-9]|[1-9][0-9][0-9]|[1-9][0-9][0-9][0-9]) ;;
+	*) dimm=0 ;;
+	esac
+	if [ "$dimm" -lt 64 ] || [ "$dimm" -gt 4096 ]; then
+		echo "run-vm.sh: --dimm takes 64 to 4096 (MiB)" >&2
 		exit 2
 	fi
 fi
@@ -176,6 +191,14 @@ else
 		machine+=(-object "memory-backend-ram,id=m$n,size=$size"
 			  -numa "node,nodeid=$n,cpus=$cpu,memdev=m$n")
 	done
+fi
+# --dimm: QEMU puts device memory above 4 GiB, past the RAM goslab sizes its
+# span map for at load.
+if [ -n "$dimm" ]; then
+	machine[1]+=",slots=1,maxmem=$((${machine[1]%G} * 1024 + dimm))M"
+	machine+=(-object "memory-backend-ram,id=hp0,size=${dimm}M"
+		  -device "pc-dimm,id=dimm0,memdev=hp0,node=$((nodes - 1))")
+	append="memhp_default_state=offline${append:+ $append}"
 fi
 qemu=(
 	qemu-system-x86_64

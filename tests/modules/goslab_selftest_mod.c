@@ -16,6 +16,13 @@
  * memory of other nodes; __GFP_THISNODE ones must stay on node 0, down to
  * NULL. The memory is kept until the module is unloaded, so that the test
  * can read goslab's node_fallback count meanwhile.
+ *
+ * mode=hotplug, for tests/selftests/goslab/hotplug_test.sh once memory
+ * from hot_pfn on came online after goslab was loaded (run-vm.sh --dimm):
+ * goslab_kmalloc() must hand out hot_mib MiB from there, more than the
+ * slack of a span map sized at load covers (64 MiB). The test first takes
+ * every free 4 MiB block below hot_pfn that the page allocator gives
+ * GFP_KERNEL, so that goslab's next chunks come from the new memory.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,11 +43,19 @@ static unsigned int failed, passed;
 
 static char *mode = "api";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "api (default), nofail (under fail_page_alloc), numa (a small node 0)");
+MODULE_PARM_DESC(mode, "api (default), nofail (under fail_page_alloc), numa (a small node 0), hotplug (memory onlined after goslab)");
 
 static unsigned int numa_mib;
 module_param(numa_mib, uint, 0444);
 MODULE_PARM_DESC(numa_mib, "mode=numa: MiB to allocate from a CPU of node 0");
+
+static unsigned long hot_pfn;
+module_param(hot_pfn, ulong, 0444);
+MODULE_PARM_DESC(hot_pfn, "mode=hotplug: first page frame of the memory hot-added");
+
+static unsigned int hot_mib = 128;
+module_param(hot_mib, uint, 0444);
+MODULE_PARM_DESC(hot_mib, "mode=hotplug: MiB goslab must hand out from there");
 
 #define CHECK(cond, fmt, ...)						\
 do {									\
@@ -457,6 +472,67 @@ out:
 		numa_free();
 }
 
+/* mode=hotplug. */
+#define HOT_ORDER	10
+static void check_hotplug(void)
+{
+	const gfp_t take = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN |
+			   __GFP_NOMEMALLOC;
+	unsigned int nheld = 0, n = 0, hot = 0, max = 4 * hot_mib + 64;
+	struct page *page, *tmp;
+	LIST_HEAD(held);
+	void **objs;
+	int nid, cpu;
+
+	objs = kvcalloc(max, sizeof(*objs), GFP_KERNEL);
+	if (!hot_pfn || !hot_mib || !objs) {
+		CHECK(0, "mode=hotplug needs hot_pfn, hot_mib and an array");
+		kvfree(objs);
+		return;
+	}
+	/* On the new memory's node: its heap grows there, no other. */
+	nid = pfn_to_nid(hot_pfn);
+	cpu = cpumask_first(cpumask_of_node(nid));
+	if (cpu >= nr_cpu_ids || set_cpus_allowed_ptr(current, cpumask_of(cpu))) {
+		CHECK(0, "cannot run on a CPU of node %d", nid);
+		kvfree(objs);
+		return;
+	}
+	while (nheld < 4096) {
+		page = alloc_pages(take, HOT_ORDER);
+		if (!page)
+			break;
+		if (page_to_pfn(page) >= hot_pfn) {
+			__free_pages(page, HOT_ORDER);
+			break;
+		}
+		list_add(&page->lru, &held);
+		nheld++;
+	}
+	while (n < max && hot < hot_mib) {
+		objs[n] = goslab_kmalloc(SZ_1M, GFP_KERNEL | __GFP_NOWARN);
+		if (!objs[n])
+			break;
+		if (page_to_pfn(virt_to_page(objs[n])) >= hot_pfn) {
+			memset(objs[n], 0x5a, SZ_1M);
+			hot++;
+		}
+		n++;
+	}
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	pr_info("hotplug: on CPU %d of node %d, held %u blocks of 4 MiB below pfn %#lx; %u objects of 1 MiB, %u from the memory hot-added\n",
+		cpu, nid, nheld, hot_pfn, n, hot);
+	CHECK(hot >= hot_mib, "%u of %u objects of 1 MiB from pfn %#lx on, %u wanted",
+	      hot, n, hot_pfn, hot_mib);
+	while (n--)
+		goslab_kfree(objs[n]);
+	kvfree(objs);
+	list_for_each_entry_safe(page, tmp, &held, lru) {
+		list_del(&page->lru);
+		__free_pages(page, HOT_ORDER);
+	}
+}
+
 static int __init selftest_init(void)
 {
 	if (!strcmp(mode, "nofail")) {
@@ -465,6 +541,10 @@ static int __init selftest_init(void)
 	}
 	if (!strcmp(mode, "numa")) {
 		check_numa();
+		goto out;
+	}
+	if (!strcmp(mode, "hotplug")) {
+		check_hotplug();
 		goto out;
 	}
 	if (strcmp(mode, "api")) {
