@@ -174,7 +174,7 @@ mkdir -p "$mnt"
 mount -t ext4 "$dev" "$mnt" || fail "mount -t ext4 $dev"
 mounted=1
 say "ext4 mounted on $dev; through goslab's switch it made $(_caches | wc -l) caches in goslab:"
-say "  $(_caches | tr '\n' ' ')"
+say "  $(_caches | paste -s -d ' ')"
 
 _tree || fail "writing the tree"
 sync

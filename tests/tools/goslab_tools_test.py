@@ -184,7 +184,7 @@ def main():
                 'name ratio\nbulk1 0.90\nbulk16 0.80\nkmalloc-256 1.05\n')
     out_dir = os.path.join(a.work, 'png')
     rc, out, err = run(sys.executable, PLOT, '-d', snap, '-o', out_dir, '--bench', bench)
-    for png in ('waste.png', 'nodes.png', 'bench.png'):
+    for png in ('caches.png', 'waste.png', 'nodes.png', 'bench.png'):
         f = os.path.join(out_dir, png)
         ok = os.path.isfile(f) and os.path.getsize(f) > 1000
         if ok:
