@@ -118,32 +118,35 @@ rm -rf "$snap" "$charts"
 if ! scripts/goslabinfo --extract "$log" "$snap" >/dev/null 2>&1; then
 	problem "no debugfs snapshot on the console"
 else
+	# info WHAT ARGS...: one table of the snapshot.
 	info() {
-		scripts/goslabinfo -d "$snap" "$@"
+		local what=$1
+		shift
+		scripts/goslabinfo -d "$snap" "$@" || problem "goslabinfo could not show $what"
 	}
-	rate=$(sed -n 's/^profile_rate: //p' "$snap/summary")
+	rate=$(sed -n 's/^profile_rate: //p' "$snap/summary" 2>/dev/null || true)
 	echo
 	echo "goslab with ext4 mounted, after the workload (scripts/goslabinfo --summary):"
-	info --summary
+	info "the summary" --summary
 	echo
 	echo "The 15 caches holding the most memory: live objects, slots, KiB of spans,"
 	echo "allocations and the share the per-CPU fast path served (goslabinfo -n 15):"
-	info --no-summary -n 15 \
+	info "the caches" --no-summary -n 15 \
 		-c name,inuse,total,use_pct,objsize,slot,kib,eff_pct,alloc,fast_pct,free
 	echo
 	echo "Pages per node and zone (goslabinfo --nodes):"
-	info --no-summary --nodes
+	info "the nodes" --no-summary --nodes
 	echo
 	echo "Heap profile, the 10 call sites with the most live bytes (one sample about"
 	echo "every ${rate:-?} bytes allocated; est_live_bytes scales the samples up):"
-	info --no-summary --profile -n 10
+	info "the profile" --no-summary --profile -n 10
 	echo
 	echo "Charts (scripts/goslab-plot):"
-	if plotted=$(scripts/goslab-plot -d "$snap" -o "$charts" 2>&1); then
+	if plotted=$(scripts/goslab-plot -d "$snap" -o "$charts"); then
 		mapfile -t pngs <<<"$plotted"
 		printf '  %s\n' "${pngs[@]}"
 	else
-		problem "goslab-plot failed: $plotted"
+		problem "goslab-plot failed"
 	fi
 fi
 echo
