@@ -7,8 +7,13 @@
 #                   KVER (default: the running kernel); DKMS then rebuilds
 #                   goslab for every kernel installed later
 #   make dkms-remove   take goslab out of DKMS again
-#   make run        boot Debian's 6.12 kernel in QEMU with goslab loaded and
-#                   print its statistics
+#   make run        boot Debian's 6.12 kernel in QEMU with goslab and ext4 on
+#                   its switch, run a short file workload and print what
+#                   goslab holds: its summary, the caches by memory, pages
+#                   per node, the heap profile's top call sites, and where
+#                   the charts went (build/run/charts/). RUN_ARGS=--raw: the
+#                   debugfs files as they are; RUN_ARGS=--console: the whole
+#                   console too
 #   make check      every test: style, builds for 6.1, 6.12 and a debug
 #                   kernel, KUnit and kselftests in QEMU
 #   make lint       the style and static checks of make check only
@@ -51,7 +56,7 @@ clean:
 	rm -rf build
 
 run:
-	scripts/run.sh
+	scripts/run.sh $(RUN_ARGS)
 
 check:
 	scripts/check.sh

@@ -13,7 +13,8 @@ outside a "goslab-test: expect-splat begin" / "... end" bracket; a bracket
 left open; a failed insmod or rmmod; a KUnit or kselftest block left open; a
 missing final marker (crash, hang or time limit); lock debugging turned off
 (a taint, lockdep's own report) before a KUnit suite or kselftest started;
-a KUnit filter glob of the run that matched no suite.
+a KUnit filter glob of the run that matched no suite; with --expect-script,
+a script-mode guest script that did not end with status 0.
 
 KCSAN reports are judged by their frames, inside brackets or not: one with a
 frame of goslab or of its test modules ("[goslab...]") fails the run; one
@@ -292,6 +293,8 @@ def main():
                     help='fail if no KUnit suite reported results')
     ap.add_argument('--expect-kcsan', action='store_true',
                     help='fail if the kernel did not say KCSAN is on')
+    ap.add_argument('--expect-script', action='store_true',
+                    help='fail unless the guest script (script mode) ended with status 0')
     args = ap.parse_args()
 
     try:
@@ -318,6 +321,8 @@ def main():
     suites = 0
     kmemleak_baseline = False
     unloaded = pages_back = False
+    script_begin = 0   # the line of "script-begin"
+    script_end = None  # (line, exit status) of "script-end rc=N"
     locks_off = None  # the line where lock debugging went off
     late = []         # suites started after that: (name, line)
     notes = []        # lines shown below an ok result
@@ -362,6 +367,11 @@ def main():
                             rc = int(w[3:])
                     judge_kselftest(args.name, name, body, rc)
                 block = None
+            elif verb == 'script-begin':
+                script_begin = i + 1
+            elif verb == 'script-end':
+                rc = [w[3:] for w in words if w.startswith('rc=')]
+                script_end = (i, int(rc[0]) if rc and rc[0].isdigit() else -1)
             elif verb == 'kmemleak-baseline':
                 kmemleak_baseline = words[1:2] == ['begin']
             elif verb == 'kunit-none':
@@ -443,6 +453,17 @@ def main():
     if unloaded and not pages_back:
         problems.append(('goslab unloaded without returning every page to the buddy allocator',
                          []))
+    if args.expect_script and started:
+        if script_end is None:
+            problems.append(('the guest script never finished', []))
+        elif script_end[1] != 0:
+            # The script's last words: its own lines, not the kernel's.
+            at = script_end[0]
+            own = [k for k in range(max(script_begin, at - 200), at)
+                   if not TIMESTAMP.match(lines[k])][-12:]
+            problems.append(('the guest script failed (exit status %d)' % script_end[1],
+                             ['%6d| %s' % (k + 1, lines[k]) for k in own] +
+                             context(lines, at, 0, 0)))
     if args.expect_kunit and started and not suites:
         problems.append(('no KUnit suite reported results', []))
 

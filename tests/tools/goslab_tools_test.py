@@ -160,6 +160,28 @@ def main():
     rc, out, err = run(sys.executable, INFO, '-d', snap, '-s', 'nosuchcolumn')
     result(rc == 2, n + ' goslabinfo refuses an unknown column', 'exit %d' % rc)
 
+    # -c: the cache table with the columns asked for, the same rows.
+    cols = ['name', 'inuse', 'kib', 'fast_pct']
+    rc, out, err = run(sys.executable, INFO, '-d', snap, '-c', ','.join(cols))
+    head, rows = table_after_summary(out)
+    _, full = table_after_summary(run(sys.executable, INFO, '-d', snap)[1])
+    result(rc == 0 and head == cols and
+           [[r[c] for c in cols] for r in rows] == [[r[c] for c in cols] for r in full],
+           n + ' goslabinfo -c: the columns asked for', err.strip() or 'header %s' % head)
+    rc, out, err = run(sys.executable, INFO, '-d', snap, '-c', 'name,nosuchcolumn')
+    result(rc == 2, n + ' goslabinfo -c refuses an unknown column', 'exit %d' % rc)
+
+    # --no-summary: the table alone; -n also cuts the profile.
+    with open(os.path.join(snap, 'profile')) as f:
+        sites = [l for l in f.read().splitlines()[1:] if l.strip()]
+    rc, out, err = run(sys.executable, INFO, '-d', snap, '--no-summary', '--profile', '-n', '2')
+    lines = out.splitlines()
+    result(rc == 0 and lines[:1] and lines[0].split()[0] == 'live_bytes' and
+           len(lines) == 1 + min(2, len(sites)) and
+           [l.split() for l in lines[1:]] == [l.split() for l in sites[:2]],
+           n + ' goslabinfo --no-summary --profile -n 2: the first call sites only',
+           err.strip() or out[:200])
+
     # Charts: PNG files, not empty.
     bench = os.path.join(a.work, 'bench.txt')
     with open(bench, 'w') as f:
@@ -167,7 +189,7 @@ def main():
                 'name ratio\nbulk1 0.90\nbulk16 0.80\nkmalloc-256 1.05\n')
     out_dir = os.path.join(a.work, 'png')
     rc, out, err = run(sys.executable, PLOT, '-d', snap, '-o', out_dir, '--bench', bench)
-    for png in ('waste.png', 'nodes.png', 'bench.png'):
+    for png in ('caches.png', 'waste.png', 'nodes.png', 'bench.png'):
         f = os.path.join(out_dir, png)
         ok = os.path.isfile(f) and os.path.getsize(f) > 1000
         if ok:

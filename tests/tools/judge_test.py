@@ -91,12 +91,31 @@ CASES += [
 ]
 
 
+# A script-mode boot (make run, make bench): with --expect-script, the
+# guest script's exit status counts.
+SCRIPT_HEAD = ['[    0.000000] Linux version 6.12.0',
+               'goslab-vm: start mode=script kernel=6.12.0 cpus=4 nodes=2',
+               'goslab-vm: insmod goslab.ko rc=0',
+               'goslab-vm: script-begin']
+SCRIPT_TAIL = ['[   11.000000] goslab: unloaded: every page returned to the buddy allocator',
+               'goslab-vm: rmmod goslab rc=0',
+               'goslab-vm: done']
+SCRIPT_CASES = [
+    ('script ended with status 0', True, ['goslab-run: ok', 'goslab-vm: script-end rc=0']),
+    ('script failed', False, ['goslab-run: FAIL mount', 'goslab-vm: script-end rc=1']),
+    ('script never ended', False, ['goslab-run: writing']),
+]
+
+
 def main():
     failed = 0
-    for name, want, body in CASES:
+    cases = [(n, w, HEAD + b + TAIL, []) for n, w, b in CASES]
+    cases += [(n, w, SCRIPT_HEAD + b + SCRIPT_TAIL, ['--expect-script'])
+              for n, w, b in SCRIPT_CASES]
+    for name, want, log, args in cases:
         with tempfile.NamedTemporaryFile('w', suffix='.log', delete=False) as f:
-            f.write('\n'.join(HEAD + body + TAIL) + '\n')
-        r = subprocess.run([sys.executable, JUDGE, f.name, '--name', 'x'],
+            f.write('\n'.join(log) + '\n')
+        r = subprocess.run([sys.executable, JUDGE, f.name, '--name', 'x'] + args,
                            capture_output=True, text=True, check=False)
         os.unlink(f.name)
         if (r.returncode == 0) == want:
