@@ -32,6 +32,7 @@
 #include <linux/nodemask.h>
 #include <linux/sched.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -262,11 +263,63 @@ struct goslab_span_map *goslab_span_map;
  */
 static DEFINE_SPINLOCK(span_map_lock);
 
+/* A level-2 table: GOSLAB_ARENA_PAGES span pointers, 128 KiB (order 5). */
+#define SPAN_TABLE_ORDER	get_order(GOSLAB_ARENA_PAGES * sizeof(void *))
+
+/*
+ * One zeroed table held back for the grow that first touches a 64 MiB
+ * region from atomic context: order 5 under GFP_ATOMIC fails on a
+ * fragmented machine although the chunk itself was found, and the grow
+ * would fail for want of its own metadata. Refilled from process context.
+ */
+static struct page *span_table_spare;
+#ifdef GOSLAB_KUNIT
+/* Test build: make the table allocation fail, as fragmentation would. */
+static bool span_table_fail;
+#endif
+
+static void span_table_refill(struct work_struct *work)
+{
+	struct page *page;
+
+	if (READ_ONCE(span_table_spare))
+		return;
+	page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
+			   SPAN_TABLE_ORDER);
+	if (!page)
+		return;
+	if (cmpxchg(&span_table_spare, NULL, page))
+		__free_pages(page, SPAN_TABLE_ORDER);
+	else
+		atomic_long_add(1L << SPAN_TABLE_ORDER, &goslab_buddy_pages);
+}
+static DECLARE_WORK(span_table_refill_work, span_table_refill);
+
+/* A zeroed table for @nid's region, counted in goslab_buddy_pages; or NULL. */
+static struct page *span_table_alloc(int nid, gfp_t gfp)
+{
+	struct page *page = NULL;
+
+#ifdef GOSLAB_KUNIT
+	if (!READ_ONCE(span_table_fail))
+#endif
+		page = alloc_pages_node(nid, (gfp & GOSLAB_GFP_RECLAIM_MASK) |
+					__GFP_ZERO | __GFP_NOWARN,
+					SPAN_TABLE_ORDER);
+	if (page) {
+		atomic_long_add(1L << SPAN_TABLE_ORDER, &goslab_buddy_pages);
+		return page;
+	}
+	page = xchg(&span_table_spare, NULL);
+	if (page)
+		schedule_work(&span_table_refill_work);
+	return page;
+}
+
 static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 			    gfp_t gfp)
 {
 	unsigned long a, flags, last = (pfn + npages - 1) >> GOSLAB_ARENA_SHIFT;
-	const unsigned int order = get_order(GOSLAB_ARENA_PAGES * sizeof(void *));
 	struct goslab_span_map *m;
 	struct page *page;
 	bool used;
@@ -276,8 +329,7 @@ static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 	for (a = pfn >> GOSLAB_ARENA_SHIFT; a <= last; a++) {
 		if (READ_ONCE(goslab_span_map)->arena[a])
 			continue;
-		page = alloc_pages_node(nid, (gfp & GOSLAB_GFP_RECLAIM_MASK) |
-					__GFP_ZERO | __GFP_NOWARN, order);
+		page = span_table_alloc(nid, gfp);
 		if (!page)
 			return -ENOMEM;
 		spin_lock_irqsave(&span_map_lock, flags);
@@ -287,10 +339,10 @@ static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 		if (used)
 			smp_store_release(&m->arena[a], page_address(page));
 		spin_unlock_irqrestore(&span_map_lock, flags);
-		if (used)
-			atomic_long_add(1L << order, &goslab_buddy_pages);
-		else
-			__free_pages(page, order);
+		if (!used) {
+			__free_pages(page, SPAN_TABLE_ORDER);
+			atomic_long_sub(1L << SPAN_TABLE_ORDER, &goslab_buddy_pages);
+		}
 	}
 	return 0;
 }
@@ -382,21 +434,28 @@ int goslab_span_map_init(void)
 	if (err) {
 		kvfree(goslab_span_map);
 		goslab_span_map = NULL;
+		return err;
 	}
-	return err;
+	span_table_refill(NULL);
+	return 0;
 }
 
 void goslab_span_map_exit(void)
 {
-	const unsigned int order = get_order(GOSLAB_ARENA_PAGES * sizeof(void *));
 	struct goslab_span_map *m = goslab_span_map, *older;
 	unsigned long a;
 
 	unregister_memory_notifier(&span_map_memory_nb);
+	cancel_work_sync(&span_table_refill_work);
+	if (span_table_spare) {
+		__free_pages(span_table_spare, SPAN_TABLE_ORDER);
+		atomic_long_sub(1L << SPAN_TABLE_ORDER, &goslab_buddy_pages);
+		span_table_spare = NULL;
+	}
 	for (a = 0; a < m->len; a++)
 		if (m->arena[a]) {
-			free_pages((unsigned long)m->arena[a], order);
-			atomic_long_sub(1L << order, &goslab_buddy_pages);
+			free_pages((unsigned long)m->arena[a], SPAN_TABLE_ORDER);
+			atomic_long_sub(1L << SPAN_TABLE_ORDER, &goslab_buddy_pages);
 		}
 	goslab_span_map = NULL;
 	for (; m; m = older) {

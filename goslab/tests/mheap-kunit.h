@@ -1057,6 +1057,105 @@ static void goslab_heap_test_span_map(struct kunit *test)
 }
 
 /*
+ * Memory hot-added beyond the span map: span_map_grow() (the memory
+ * notifier's work) publishes a map at least twice as large that holds the
+ * same level-2 tables, keeps the old one readable, and every span is found
+ * as before. The module's own map is grown for good, which is harmless.
+ */
+static void goslab_heap_test_span_map_grow(struct kunit *test)
+{
+	struct goslab_heap *h = heap_test_create(test, numa_mem_id());
+	struct goslab_span_map *old = goslab_span_map, *m;
+	struct goslab_span *s;
+	unsigned long a;
+	bool same = true;
+
+	s = goslab_span_alloc(h, 3, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	/* Already covered: nothing to do. */
+	KUNIT_EXPECT_EQ(test, span_map_grow(old->len * GOSLAB_ARENA_PAGES), 0);
+	KUNIT_EXPECT_PTR_EQ(test, goslab_span_map, old);
+
+	KUNIT_ASSERT_EQ(test, span_map_grow((old->len + 1) * GOSLAB_ARENA_PAGES), 0);
+	m = goslab_span_map;
+	KUNIT_EXPECT_PTR_NE(test, m, old);
+	KUNIT_EXPECT_GE(test, m->len, 2 * old->len);
+	KUNIT_EXPECT_PTR_EQ(test, m->older, old);
+	for (a = 0; a < m->len; a++)
+		same &= m->arena[a] == (a < old->len ? old->arena[a] : NULL);
+	KUNIT_EXPECT_TRUE_MSG(test, same, "the grown map holds other tables");
+	KUNIT_EXPECT_PTR_EQ(test, goslab_span_of(s->base + 2 * PAGE_SIZE), s);
+
+	/* A region first used after the growth is installed in the new map. */
+	a = m->len - 1;
+	KUNIT_EXPECT_EQ(test, span_map_prepare(numa_mem_id(), a << GOSLAB_ARENA_SHIFT,
+					       1, GFP_KERNEL), 0);
+	KUNIT_EXPECT_NOT_NULL(test, m->arena[a]);
+	goslab_span_free(s);
+	rcu_barrier();
+	heap_test_assert_sane(test, h, 0);
+}
+
+/* An arena index below the map's length whose table is not there yet. */
+static unsigned long span_map_unused_arena(void)
+{
+	struct goslab_span_map *m = goslab_span_map;
+	unsigned long a;
+
+	for (a = 0; a < m->len; a++)
+		if (!m->arena[a])
+			return a;
+	return ULONG_MAX;
+}
+
+/*
+ * The first chunk of a 64 MiB region needs a 128 KiB table: when that
+ * order-5 allocation fails (fragmentation under GFP_ATOMIC, forced here),
+ * the spare table serves and is refilled from process context; with no
+ * spare either, the grow fails cleanly with -ENOMEM.
+ */
+static void goslab_heap_test_span_table_spare(struct kunit *test)
+{
+	struct page *spare, *now;
+	unsigned long a;
+	int err;
+
+	flush_work(&span_table_refill_work);
+	spare = READ_ONCE(span_table_spare);
+	KUNIT_ASSERT_NOT_NULL(test, spare);
+	a = span_map_unused_arena();
+	if (a == ULONG_MAX)
+		kunit_skip(test, "every region of the span map has its table");
+
+	WRITE_ONCE(span_table_fail, true);
+	err = span_map_prepare(numa_mem_id(), a << GOSLAB_ARENA_SHIFT, 1,
+			       GFP_ATOMIC);
+	WRITE_ONCE(span_table_fail, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)goslab_span_map->arena[a],
+			    page_address(spare));
+	flush_work(&span_table_refill_work);
+	now = READ_ONCE(span_table_spare);
+	KUNIT_EXPECT_NOT_NULL(test, now);
+	KUNIT_EXPECT_PTR_NE(test, now, spare);
+
+	a = span_map_unused_arena();
+	if (a == ULONG_MAX)
+		return;
+	spare = xchg(&span_table_spare, NULL);
+	WRITE_ONCE(span_table_fail, true);
+	err = span_map_prepare(numa_mem_id(), a << GOSLAB_ARENA_SHIFT, 1,
+			       GFP_ATOMIC);
+	WRITE_ONCE(span_table_fail, false);
+	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+	KUNIT_EXPECT_NULL(test, goslab_span_map->arena[a]);
+	if (spare && cmpxchg(&span_table_spare, NULL, spare)) {
+		__free_pages(spare, SPAN_TABLE_ORDER);
+		atomic_long_sub(1L << SPAN_TABLE_ORDER, &goslab_buddy_pages);
+	}
+}
+
+/*
  * A freed span's struct is not handed out again before a grace period: a
  * free that found the span before it was freed may still be looking at it
  * (Documentation/free-protocol.rst). The fixalloc is LIFO, so without the
@@ -1094,6 +1193,8 @@ static struct kunit_case goslab_heap_test_cases[] = {
 	KUNIT_CASE(goslab_heap_test_grow_failure),
 	KUNIT_CASE(goslab_heap_test_bad_input),
 	KUNIT_CASE(goslab_heap_test_span_map),
+	KUNIT_CASE(goslab_heap_test_span_map_grow),
+	KUNIT_CASE(goslab_heap_test_span_table_spare),
 	KUNIT_CASE(goslab_heap_test_grow_gfp),
 	{}
 };
