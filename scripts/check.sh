@@ -412,6 +412,11 @@ vm 6.12-small-node 6.12 "$(stock_image "$v612")" 180
 # hotplug_test.sh brings it online with goslab loaded.
 vm_args=(--dimm 512 --kselftests hotplug_test.sh)
 vm 6.12-hotplug 6.12 "$(stock_image "$v612")" 180
+# make run's guest: ext4 on the switch, its workload and the snapshot the
+# host's tables are made from (the tools are tested on it below).
+vm_args=(--mode script --script scripts/vm/run-guest.sh
+	 --append "goslab.track_waste=1 goslab.profile_rate=4096")
+vm 6.12-run 6.12 "$(stock_image "$v612")" 180 --expect-script
 vm_args=(--append goslab.track_waste=1)
 vm 6.1 6.1 "$(stock_image "$v61")" "${GOSLAB_STOCK_TIMEOUT:-300}"
 summary
