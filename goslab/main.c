@@ -53,9 +53,10 @@
  * span_map_lock or profile_lock. Each layer drops its lock before it calls
  * the one below: the central before the heap (central_grow(),
  * span_release()), the heap before fixalloc (heap_grow(),
- * goslab_heap_release_free()), fixalloc before the buddy allocator. goslab_caches_mutex is held across
- * GFP_KERNEL allocations and flush_work() of the mcaches' drain work, which
- * takes central->lock and span->lock but never the mutex.
+ * goslab_heap_release_free()), fixalloc before the buddy allocator.
+ * goslab_caches_mutex is held across GFP_KERNEL allocations and
+ * flush_work() of the mcaches' drain work, which takes central->lock and
+ * span->lock but never the mutex.
  *
  * Interrupts: every spinlock above is taken with interrupts off, because
  * every path may run in hardirq context with GFP_ATOMIC. A free

@@ -293,6 +293,7 @@ static void span_table_refill(struct work_struct *work)
 	else
 		atomic_long_add(1L << SPAN_TABLE_ORDER, &goslab_buddy_pages);
 }
+
 static DECLARE_WORK(span_table_refill_work, span_table_refill);
 
 /* A zeroed table for @nid's region, counted in goslab_buddy_pages; or NULL. */
@@ -322,7 +323,6 @@ static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 	unsigned long a, flags, last = (pfn + npages - 1) >> GOSLAB_ARENA_SHIFT;
 	struct goslab_span_map *m;
 	struct page *page;
-	bool used;
 
 	if (last >= READ_ONCE(goslab_span_map)->len)
 		return -ERANGE;
@@ -334,12 +334,14 @@ static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 			return -ENOMEM;
 		spin_lock_irqsave(&span_map_lock, flags);
 		m = goslab_span_map;
-		used = !m->arena[a];
-		/* Pairs with smp_load_acquire() in goslab_span_of(). */
-		if (used)
+		if (!m->arena[a]) {
+			/* Pairs with smp_load_acquire() in goslab_span_of(). */
 			smp_store_release(&m->arena[a], page_address(page));
+			page = NULL;
+		}
 		spin_unlock_irqrestore(&span_map_lock, flags);
-		if (!used) {
+		/* Another grow installed one meanwhile. */
+		if (page) {
 			__free_pages(page, SPAN_TABLE_ORDER);
 			atomic_long_sub(1L << SPAN_TABLE_ORDER, &goslab_buddy_pages);
 		}
