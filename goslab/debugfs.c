@@ -249,6 +249,13 @@ static unsigned long last_scavenge;
 static int scavenge_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "last_released_pages: %lu\n", READ_ONCE(last_scavenge));
+	seq_printf(m, "shrinker_scans: %ld\n", atomic_long_read(&goslab_shrink_scans));
+	seq_printf(m, "shrinker_freed_pages: %ld\n",
+		   atomic_long_read(&goslab_shrink_freed));
+	seq_printf(m, "shrinker_caches_swept: %ld\n",
+		   atomic_long_read(&goslab_shrink_swept));
+	seq_printf(m, "shrinker_cpus_drained: %ld\n",
+		   atomic_long_read(&goslab_shrink_drained));
 	return 0;
 }
 

@@ -297,6 +297,41 @@ void goslab_mcache_drain_all(struct goslab_cache *cache)
 }
 
 /**
+ * goslab_mcache_drain_held() - hand back the spans of the CPUs that hold one
+ * @cache: cache
+ *
+ * As goslab_mcache_drain_all(), but a work item only for the online CPUs
+ * whose mcache holds a span when looked at: the shrinker's way, which must
+ * not wake every CPU for every cache. The look is a hint, taken without
+ * the owner's cooperation; a span cached right after it stays.
+ *
+ * Context: process context, may sleep.
+ * Return: the CPUs drained.
+ */
+unsigned int goslab_mcache_drain_held(struct goslab_cache *cache)
+{
+	unsigned int n = 0;
+	int cpu, i;
+
+	might_sleep();
+	for_each_online_cpu(cpu) {
+		struct goslab_mcache *mc = per_cpu_ptr(cache->cpu, cpu);
+
+		for (i = 0; i < GOSLAB_MCACHE_CTXS; i++)
+			if (data_race(mc->span[i]))
+				break;
+		if (i == GOSLAB_MCACHE_CTXS)
+			continue;
+		queue_work_on(cpu, mcache_wq, &mc->drain);
+		n++;
+	}
+	/* Nothing to wait for where nothing was queued. */
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(cache->cpu, cpu)->drain);
+	return n;
+}
+
+/**
  * goslab_mcache_init() - the workqueue drains run on
  *
  * Return: 0 or -ENOMEM.

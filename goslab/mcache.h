@@ -66,6 +66,7 @@ void goslab_mcache_exit(void);
 void goslab_mcache_init_cpu(struct goslab_cache *c, int cpu);
 void goslab_mcache_drain_cpu(struct goslab_cache *c, int cpu);
 void goslab_mcache_drain_all(struct goslab_cache *c);
+unsigned int goslab_mcache_drain_held(struct goslab_cache *c);
 void *goslab_mcache_alloc(struct goslab_cache *c, gfp_t gfp);
 size_t goslab_mcache_alloc_bulk(struct goslab_cache *c, size_t nr,
 				void **objs);

@@ -6,8 +6,9 @@
  * background, paced (a chunk must have been idle for a second, and a heap
  * keeps goslab_retain_percent over its in-use pages, as Go keeps about 10%
  * over its heap goal), and at once when the kernel's reclaim asks through a
- * shrinker, which also hands back spans cached on CPUs and the CPUs' page
- * caches when free chunks alone do not cover what reclaim asked for.
+ * shrinker, which also sweeps the centrals and, last, hands back the spans
+ * cached on CPUs when free chunks alone do not cover what reclaim asked
+ * for, stopping as soon as they do.
  * Writing to debugfs "scavenge" releases everything free now.
  *
  * Overview: Documentation/design.rst.
@@ -105,6 +106,12 @@ static unsigned long shrink_count(struct shrinker *sh,
 	return free ? free : SHRINK_EMPTY;
 }
 
+/* What the shrinker did, for debugfs "scavenge". */
+atomic_long_t goslab_shrink_scans;
+atomic_long_t goslab_shrink_freed;
+atomic_long_t goslab_shrink_swept;
+atomic_long_t goslab_shrink_drained;
+
 /* Release free chunks of every heap, up to @want pages more than @freed. */
 static unsigned long shrink_release(unsigned long freed, unsigned long want)
 {
@@ -118,27 +125,60 @@ static unsigned long shrink_release(unsigned long freed, unsigned long want)
 	return freed;
 }
 
+/* Sweep one cache's centrals: its empty listed spans go back to the heaps. */
+static unsigned long shrink_sweep(struct goslab_cache *c)
+{
+	unsigned long n = 0;
+	int nid;
+
+	for_each_node(nid)
+		if (c->centrals[nid])
+			n += goslab_central_shrink(c->centrals[nid]);
+	return n;
+}
+
 /*
- * Spans cached on CPUs and the CPUs' page caches keep chunks that are
- * otherwise free from being released: hand them back to the heaps. The
- * caches' mutex is only tried: reclaim may have been entered by a thread
- * that holds it (goslab_cache_create() allocates under it).
+ * Free memory that is not yet in a free chunk, cheapest first, and only
+ * as much as reclaim asked for: the CPUs' page caches (a lock each); the
+ * centrals' empty spans, cache by cache, releasing chunks after each cache
+ * that gave spans back; last, the spans CPUs hold, cache by cache again,
+ * with a work item only on the CPUs that hold one. The caches' mutex is
+ * only tried:
+ * reclaim may have been entered by a thread that holds it
+ * (goslab_cache_create() allocates under it).
  */
-static void shrink_drain(void)
+static unsigned long shrink_more(unsigned long freed, unsigned long want)
 {
 	struct goslab_cache *c;
 	struct goslab_heap *h;
+	unsigned int n;
 	int cpu;
 
-	if (mutex_trylock(&goslab_caches_mutex)) {
-		list_for_each_entry(c, &goslab_caches, list)
-			goslab_cache_shrink(c);
-		mutex_unlock(&goslab_caches_mutex);
-	}
-	for_each_goslab_heap(h) {
+	for_each_goslab_heap(h)
 		for_each_possible_cpu(cpu)
 			goslab_heap_flush_pcache(h, cpu);
+	freed = shrink_release(freed, want);
+	if (freed >= want || !mutex_trylock(&goslab_caches_mutex))
+		return freed;
+	list_for_each_entry(c, &goslab_caches, list) {
+		if (freed >= want)
+			break;
+		atomic_long_inc(&goslab_shrink_swept);
+		if (shrink_sweep(c))
+			freed = shrink_release(freed, want);
 	}
+	list_for_each_entry(c, &goslab_caches, list) {
+		if (freed >= want)
+			break;
+		n = goslab_mcache_drain_held(c);
+		if (!n)
+			continue;
+		atomic_long_add(n, &goslab_shrink_drained);
+		shrink_sweep(c);
+		freed = shrink_release(freed, want);
+	}
+	mutex_unlock(&goslab_caches_mutex);
+	return freed;
 }
 
 static unsigned long shrink_scan(struct shrinker *sh,
@@ -146,11 +186,11 @@ static unsigned long shrink_scan(struct shrinker *sh,
 {
 	unsigned long freed = shrink_release(0, sc->nr_to_scan);
 
-	/* Entirely free chunks first; per-CPU caches only if that is short. */
-	if (freed < sc->nr_to_scan) {
-		shrink_drain();
-		freed = shrink_release(freed, sc->nr_to_scan);
-	}
+	/* Entirely free chunks first; the rest only if that is short. */
+	if (freed < sc->nr_to_scan)
+		freed = shrink_more(freed, sc->nr_to_scan);
+	atomic_long_inc(&goslab_shrink_scans);
+	atomic_long_add(freed, &goslab_shrink_freed);
 	return freed ? freed : SHRINK_STOP;
 }
 
@@ -208,3 +248,7 @@ void goslab_scavenger_exit(void)
 	cancel_delayed_work_sync(&scavenge_work);
 	shrinker_exit();
 }
+
+#ifdef GOSLAB_KUNIT
+#include "tests/mgcscavenge-kunit.h"
+#endif
