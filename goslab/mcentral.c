@@ -112,11 +112,10 @@ static void span_release(struct goslab_central *c, struct goslab_span *s)
 	goslab_stat(c->cache, GOSLAB_SPAN_RELEASE);
 	goslab_waste_span_release(s);
 	/* Type-stable memory: readers may look at it until a grace period. */
-	if (c->cache->flags & SLAB_TYPESAFE_BY_RCU) {
+	if (c->cache->flags & SLAB_TYPESAFE_BY_RCU)
 		call_rcu(&s->rcu, span_release_rcu);
-	} else {
+	else
 		span_free(s);
-	}
 }
 
 /* Sweep @s under s->lock, counted. */
