@@ -19,6 +19,9 @@
  *   heap->lock (spinlock_t): a heap's chunk list and hint, and every
  *	chunk's bitmaps, summaries and counts.
  *   fixalloc->lock (spinlock_t): a fixalloc's free list and current block.
+ *   span_map_lock (spinlock_t, mheap.c): the span map's pointer and its
+ *	level-2 tables, which are installed and replaced under it and read
+ *	without it (goslab_span_of()).
  *   stack_large_lock (spinlock_t, stack.c): the free large stacks.
  *   profile_lock (raw_spinlock_t, profile.c): the heap profile's call
  *	sites and sampled objects.
@@ -53,7 +56,7 @@
  *     profile_lock, kmemleak's locks	a large stack's free hooks
  *   span_map_lock		alone: installing a level-2 table of the
  *				span map, and a memory hot-add copying the
- *				map into a larger one (mheap.c)
+ *				map into a larger one
  *
  * Nothing of goslab's nests inside fixalloc->lock, span_map_lock or
  * profile_lock, nor inside heap->lock but at module exit. Each layer
