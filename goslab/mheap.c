@@ -283,8 +283,8 @@ static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 		spin_lock_irqsave(&span_map_lock, flags);
 		m = goslab_span_map;
 		used = !m->arena[a];
-		/* Pairs with smp_load_acquire() in goslab_span_of(). */
 		if (used)
+			/* Pairs with smp_load_acquire() in goslab_span_of(). */
 			smp_store_release(&m->arena[a], page_address(page));
 		spin_unlock_irqrestore(&span_map_lock, flags);
 		if (used)
