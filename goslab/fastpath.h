@@ -6,7 +6,8 @@
  * (but a tail call) or leaves everything as it found it and hands over to
  * the general path, which decides, refuses and reports as it always did.
  * Included last by internal.h: the fast paths use every layer's inlines.
- * Budget and measurements: Documentation/performance.rst.
+ * Budget and measurements: Documentation/performance.rst; overview:
+ * Documentation/design.rst.
  */
 #ifndef _GOSLAB_FASTPATH_H
 #define _GOSLAB_FASTPATH_H

@@ -19,6 +19,9 @@
  *   heap->lock (spinlock_t): a heap's chunk list and hint, and every
  *	chunk's bitmaps, summaries and counts.
  *   fixalloc->lock (spinlock_t): a fixalloc's free list and current block.
+ *   span_map_lock (spinlock_t, mheap.c): the span map's pointer and its
+ *	level-2 tables, which are installed and replaced under it and read
+ *	without it (goslab_span_of()).
  *   stack_large_lock (spinlock_t, stack.c): the free large stacks.
  *   profile_lock (raw_spinlock_t, profile.c): the heap profile's call
  *	sites and sampled objects.
@@ -29,16 +32,22 @@
  *   cpu_hotplug_lock		cpus_read_lock() in cache destruction and
  *				module exit; held for write around
  *				goslab_cpu_dead()
- *     goslab_caches_mutex
- *       central->lock		a cache's flush, drain and count of live
- *				objects
- *         span->lock		every sweep and span state change
- *           profile_lock, kmemleak's locks	(the free hooks, see below)
+ *     goslab_caches_mutex	a cache's flush, drain and count of live
+ *				objects; also alone (creation, the
+ *				scavenger, the shrinker, debugfs)
+ *       central->lock		as below
+ *         span->lock
  *       heap->lock		an empty span going back to its heap in a
  *				shrink (central->lock already dropped)
  *     pcache->lock		goslab_cpu_dead() flushing the dead CPU's
- *       heap->lock		page caches; also alone, the heap under a
- *				page cache's refill and flush
+ *       heap->lock		page caches
+ *   central->lock		every refill, hand-back, direct allocation
+ *     span->lock		and list-changing free: every sweep and span
+ *				state change
+ *   pcache->lock		a page cache's refill and flush
+ *     heap->lock
+ *   heap->lock			module exit only (heap_keep_in_use()): the
+ *     fixalloc->lock		chunk structs go back to their fixalloc
  *   span->lock			alone, in every free of a small object
  *     profile_lock, kmemleak's locks	the free hooks, which run under
  *				span->lock so that they run once per object
@@ -47,16 +56,20 @@
  *     profile_lock, kmemleak's locks	a large stack's free hooks
  *   span_map_lock		alone: installing a level-2 table of the
  *				span map, and a memory hot-add copying the
- *				map into a larger one (mheap.c)
+ *				map into a larger one
  *
- * Nothing of goslab's nests inside heap->lock, fixalloc->lock,
- * span_map_lock or profile_lock. Each layer drops its lock before it calls
- * the one below: the central before the heap (central_grow(),
- * span_release()), the heap before fixalloc (heap_grow(),
- * goslab_heap_release_free()), fixalloc before the buddy allocator.
- * goslab_caches_mutex is held across GFP_KERNEL allocations and
- * flush_work() of the mcaches' drain work, which takes central->lock and
- * span->lock but never the mutex.
+ * Nothing of goslab's nests inside fixalloc->lock, span_map_lock or
+ * profile_lock, nor inside heap->lock but at module exit. Each layer
+ * drops its lock before it calls the one below: the central before the
+ * heap (central_grow(), span_release()), the heap before fixalloc
+ * (heap_grow(), goslab_heap_release_free()), fixalloc before the buddy
+ * allocator. The exceptions are for spans kept for good: at module exit
+ * the heap frees its chunk structs under heap->lock (above), and a chunk
+ * trimmed around such spans (chunk_trim(): a cache destroyed with live
+ * objects, module exit) gives its free pages to the buddy allocator under
+ * heap->lock. goslab_caches_mutex is held across GFP_KERNEL allocations
+ * and flush_work() of the mcaches' drain work, which takes central->lock
+ * and span->lock but never the mutex.
  *
  * Interrupts: every spinlock above is taken with interrupts off, because
  * every path may run in hardirq context with GFP_ATOMIC. A free

@@ -1090,14 +1090,11 @@ static unsigned long heap_trim(struct goslab_heap *h,
  */
 unsigned long goslab_heaps_trim(bool (*kept)(const struct goslab_span *s))
 {
+	struct goslab_heap *h;
 	unsigned long n = 0;
-	enum goslab_zone z;
-	int nid;
 
-	for_each_node_state(nid, N_MEMORY)
-		for (z = 0; z < GOSLAB_NR_ZONES; z++)
-			if (heaps[nid][z])
-				n += heap_trim(heaps[nid][z], kept);
+	for_each_goslab_heap(h)
+		n += heap_trim(h, kept);
 	return n;
 }
 

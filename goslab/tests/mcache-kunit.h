@@ -10,6 +10,8 @@
  * migrate_disable() (allocations may still sleep), or to a CPU of its
  * choice with set_cpus_allowed_ptr(), and uses a cache of its own, so this
  * CPU's counters and span are the test's alone.
+ *
+ * Overview: Documentation/design.rst; the suites: Documentation/testing.rst.
  */
 
 #ifndef _GOSLAB_MCACHE_KUNIT_H

@@ -8,6 +8,8 @@
  * Included at the end of mcentral.c. Each case uses a cache of its own and
  * drives its central directly, as an mcache would; no CPU's mcache holds a
  * span of these caches, so every transition is the test's own.
+ *
+ * Overview: Documentation/design.rst; the suites: Documentation/testing.rst.
  */
 
 #ifndef _GOSLAB_MCENTRAL_KUNIT_H

@@ -8,6 +8,8 @@
  * chunks a test heap grows are registered in the global span map, which is
  * harmless. Summaries and searches are checked against a brute-force walk
  * over the bits, allocations against a model of every run handed out.
+ *
+ * Overview: Documentation/design.rst; the suites: Documentation/testing.rst.
  */
 
 #ifndef _GOSLAB_MHEAP_KUNIT_H

@@ -5,6 +5,8 @@
  *
  * Each deliberate misuse WARNs; the test runner accepts those only between
  * the "expect-splat" console markers printed around them.
+ *
+ * Overview: Documentation/design.rst; the suites: Documentation/testing.rst.
  */
 #include <kunit/test.h>
 #include <linux/vmalloc.h>

@@ -8,6 +8,8 @@
  * goslab_cache_free_span() records one: a live slot's bit in free_bits
  * and one more pending free (goslab_span_mark_free()). A random case checks every call against a
  * model of which slots are live, free, or freed and not yet swept.
+ *
+ * Overview: Documentation/design.rst; the suites: Documentation/testing.rst.
  */
 
 #ifndef _GOSLAB_MSPAN_KUNIT_H

@@ -5,6 +5,8 @@
  * Included at the end of sizeclass.c. Every case recomputes what
  * scripts/gen-sizeclasses.py promised from first principles (Go's rules in
  * runtime/mksizeclasses.go), never from a copy of the table.
+ *
+ * Overview: Documentation/design.rst; the suites: Documentation/testing.rst.
  */
 
 #ifndef _GOSLAB_SIZECLASS_KUNIT_H

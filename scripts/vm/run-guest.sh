@@ -19,7 +19,7 @@
 # with GOSLAB_MODULES=/goslab (the modules and tests, see run-vm.sh).
 
 here=${GOSLAB_MODULES:-/goslab}/tests/selftests/goslab
-# _find_ko, _load and $dir (goslab's debugfs directory).
+# _find_ko, _load, _tree and $dir (goslab's debugfs directory).
 # shellcheck source=tests/selftests/goslab/ksft_helpers.sh
 . "$here/ksft_helpers.sh"
 
@@ -90,35 +90,6 @@ _remount_check() {
 	fi
 }
 
-# _tree: the tree, written by one awk (a fork a file costs more than
-# ext4's work under TCG). File k is a slice of a 120 KB seed, the same on
-# every run, of 0 to 72 KB; a quarter of them in sub/. Each directory has
-# a short symlink (in the inode) and a long one (in a block).
-_tree() {
-	d=0
-	while [ "$d" -lt "$dirs" ]; do
-		mkdir -p "$mnt/d$d/sub" &&
-			ln -s f1 "$mnt/d$d/short" &&
-			ln -s "../d$d/sub/$(printf '%0100d' "$d")" "$mnt/d$d/long" ||
-			return 1
-		d=$((d + 1))
-	done
-	seq 1 20000 | awk -v t="$mnt" -v dirs="$dirs" -v files="$files" '
-		{ seed = seed $0 "\n" }
-		END {
-			for (d = 0; d < dirs; d++)
-				for (f = 0; f < files; f++) {
-					k = d * files + f
-					size = (k * 7919) % 24000
-					if (k % 10 == 0) size *= 3
-					if (k % 13 == 0) size = 0
-					p = t "/d" d (k % 4 == 0 ? "/sub" : "") "/f" f
-					printf "%s", substr(seed, k % 4096 + 1, size) > p
-					close(p)
-				}
-		}'
-}
-
 # _change: rename every third file, delete every fifth, remove one
 # directory, then 200 small files (up to 500 bytes) in a new one.
 renamed=0
@@ -176,7 +147,7 @@ mounted=1
 say "ext4 mounted on $dev; through goslab's switch it made $(_caches | wc -l) caches in goslab:"
 say "  $(_caches | paste -s -d ' ')"
 
-_tree || fail "writing the tree"
+_tree "$mnt" "$dirs" "$files" || fail "writing the tree"
 sync
 nfiles=$(find "$mnt" -type f | wc -l)
 nbytes=$(du -sk "$mnt" | awk '{ print $1 }')

@@ -11,16 +11,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/selftests/goslab/ksft_helpers.sh
 . "$here/ksft_helpers.sh"
 
-_summary() {
-	sed -n "s/^$1: //p" "$dir/summary"
-}
-
-[ -d /sys/module/goslab ] || { echo "1..0 # SKIP goslab not loaded"; exit 4; }
-ko=$(find "${GOSLAB_MODULES:-$here/../../..}" -name goslab_stress.ko | head -n 1)
-[ -n "$ko" ] || { echo "1..0 # SKIP goslab_stress.ko not found"; exit 4; }
-
-echo "TAP version 13"
-echo "1..3"
+[ -d /sys/module/goslab ] || _skip_all "goslab not loaded"
+_need_ko goslab_stress
+_plan 3
 retain=$(cat $params/retain_percent)
 echo 1 >"$dir/scavenge"
 base=$(_summary pages_held)
@@ -51,4 +44,4 @@ echo "# after a full scavenge: held $(_summary pages_held) ($base before)," \
 [ "$(_summary pages_held)" = "$base" ]
 _result $? "pressure: after a full scavenge goslab holds what it held before"
 
-[ $_failed = 0 ]
+_finish

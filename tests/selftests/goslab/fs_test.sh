@@ -103,36 +103,6 @@ _remount() {
 	umount "$mnt" && mount -t "$fs" "$dev" "$mnt"
 }
 
-# _tree: the reference tree in $tree, written once by one awk (a fork a
-# file costs more than the filesystems' work under TCG). File k of dir d
-# is a slice of a 120 KB seed, the same on every run, of a size from 0 to
-# 72 KB; a quarter of them in d/sub/. Each dir has a short symlink (in the
-# inode) and a long one (in a block).
-_tree() {
-	mkdir -p "$tree"
-	d=0
-	while [ "$d" -lt "$dirs" ]; do
-		mkdir -p "$tree/d$d/sub"
-		ln -s "f1" "$tree/d$d/short"
-		ln -s "../d$d/sub/$(printf '%0100d' "$d")" "$tree/d$d/long"
-		d=$((d + 1))
-	done
-	seq 1 20000 | awk -v t="$tree" -v dirs="$dirs" -v files="$files" '
-		{ seed = seed $0 "\n" }
-		END {
-			for (d = 0; d < dirs; d++)
-				for (f = 0; f < files; f++) {
-					k = d * files + f
-					size = (k * 7919) % 24000
-					if (k % 10 == 0) size *= 3
-					if (k % 13 == 0) size = 0
-					p = t "/d" d (k % 4 == 0 ? "/sub" : "") "/f" f
-					printf "%s", substr(seed, k % 4096 + 1, size) > p
-					close(p)
-				}
-		}'
-}
-
 # _workload: the reference tree onto the filesystem and the tmpfs copy.
 _workload() {
 	cp -a "$tree/." "$mnt/" && cp -a "$tree/." "$ref/" && sync
@@ -210,7 +180,7 @@ _run() {
 
 refused0=$(_refused)
 tree=$tmp.tree
-_tree
+_tree "$tree" "$dirs" "$files"
 _load "$brd" rd_nr=2 rd_size=32768
 _run minix "$minix" /dev/ram0 minix_inode_cache
 ok=0

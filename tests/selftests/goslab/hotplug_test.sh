@@ -23,10 +23,6 @@ _offline() {
 	done
 }
 
-_grow_failures() {
-	sed -n 's/^grow_failures: //p' "$dir/summary"
-}
-
 blocks=$(_offline)
 [ -n "$blocks" ] || _skip_all "no offline memory block (run-vm.sh --dimm makes one)"
 _need_ko goslab_selftest_mod
@@ -42,7 +38,7 @@ for b in $blocks; do
 		first=$pfn
 	fi
 done
-fails=$(_grow_failures)
+fails=$(_summary grow_failures)
 
 bad=0
 for b in $blocks; do
@@ -60,7 +56,7 @@ dmesg | grep 'goslab_selftest_mod: ' | tail -n 3 | sed 's/^/# /'
 [ $rc = 0 ] && _unload goslab_selftest_mod
 _result $rc "goslab_kmalloc() hands out 128 MiB from the hot-added blocks"
 
-now=$(_grow_failures)
+now=$(_summary grow_failures)
 _diag "grow_failures: $fails before, $now after"
 [ -n "$now" ] && [ "$now" = "$fails" ]
 _result $? "no grow of goslab failed"

@@ -5,32 +5,19 @@
 # /sys/kernel/debug/kmemleak, and nothing of goslab's own may. Needs a
 # kernel with kmemleak (the debug kernel); skips elsewhere. TAP output.
 
-leak=/sys/kernel/debug/kmemleak
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/selftests/goslab/ksft_helpers.sh
+. "$here/ksft_helpers.sh"
+
+leak=$debugfs/kmemleak
 size=4242
 
-if [ ! -w "$leak" ]; then
-	echo "TAP version 13"
-	echo "1..0 # SKIP no kmemleak in this kernel"
-	exit 4
+[ -w "$leak" ] || _skip_all "no kmemleak in this kernel"
+ko=$(_find_ko goslab_leak_mod)
+if [ -z "$ko" ] || [ ! -d /sys/module/goslab ]; then
+	_skip_all "needs goslab loaded and goslab_leak_mod.ko"
 fi
-ko=$(find "${GOSLAB_MODULES:-$(dirname "$0")/../../..}" -name goslab_leak_mod.ko 2>/dev/null | head -n 1)
-if [ -z "$ko" ] || ! grep -q '^goslab ' /proc/modules; then
-	echo "TAP version 13"
-	echo "1..0 # SKIP needs goslab loaded and goslab_leak_mod.ko"
-	exit 4
-fi
-
-echo "TAP version 13"
-echo "1..3"
-failed=0
-result() {
-	if [ "$1" = 0 ]; then
-		echo "ok $2 $3"
-	else
-		echo "not ok $2 $3"
-		failed=1
-	fi
-}
+_plan 3
 
 # Leaks found earlier are not this test's business. The heap profile keeps
 # the pointers it samples: it must not sample this one.
@@ -38,8 +25,8 @@ echo clear >"$leak"
 rate=/sys/module/goslab/parameters/profile_rate
 old_rate=$(cat "$rate" 2>/dev/null || true)
 [ -z "$old_rate" ] || echo 0 >"$rate"
-insmod "$ko" leak_size=$size
-result $? 1 "load a module that leaks a goslab object"
+_load "$ko" leak_size=$size
+_result $? "load a module that leaks a goslab object"
 
 # A scan reports unreferenced objects at least 5 s old whose contents did
 # not change since the scan before (the first scan takes their checksum).
@@ -54,7 +41,7 @@ if echo "$report" | grep -q "(size $size)" &&
    echo "$report" | grep -q 'goslab_leak_alloc'; then
 	found=0
 fi
-result $found 2 "kmemleak reports the leaked object with its allocation site"
+_result $found "kmemleak reports the leaked object with its allocation site"
 [ $found = 0 ] || echo "$report" | head -n 40 | sed 's/^/# /'
 
 # A suspect allocated inside goslab must be the leak module's object:
@@ -65,11 +52,10 @@ ours=$(echo "$report" | awk '
 	/\[goslab_leak_mod\]/ { test = 1 }
 	END { if (goslab && !test) print head }')
 [ -z "$ours" ]
-result $? 3 "no goslab metadata among the suspects"
+_result $? "no goslab metadata among the suspects"
 [ -z "$ours" ] || echo "$ours" | head -n 20 | sed 's/^/# /'
 
-rmmod goslab_leak_mod
+_unload goslab_leak_mod
 echo clear >"$leak"
 [ -z "$old_rate" ] || echo "$old_rate" >"$rate"
-[ $failed = 0 ] || exit 1
-exit 0
+_finish

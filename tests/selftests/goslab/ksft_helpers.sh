@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Shared by goslab's kselftests: TAP output, finding and loading the test
-# modules, the start (_start) and the end (_finish) of a test. Source it after setting "here" to the test's directory; it is
-# not a test itself (scripts/vm/init.sh skips *_helpers.sh).
+# Shared by goslab's kselftests (and make run's guest script): TAP output,
+# finding and loading the test modules, reading debugfs summary, the tree
+# of the filesystem tests, the start (_start) and the end (_finish) of a
+# test. Source it after setting "here" to the test's directory; it is not
+# a test itself (scripts/vm/init.sh skips *_helpers.sh).
 # shellcheck disable=SC2034,SC2154 # variables shared with the sourcing test
 
 ksft_pass=0
@@ -90,6 +92,11 @@ _refused() {
 	sed 's/: / /' "$dir/refused"
 }
 
+# _summary KEY: the value of KEY in debugfs summary.
+_summary() {
+	sed -n "s/^$1: //p" "$dir/summary"
+}
+
 # _inuse: objects in use over every cache (debugfs caches, column inuse).
 _inuse() {
 	awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "inuse") c = i; next }
@@ -100,6 +107,37 @@ _inuse() {
 _need_ko() {
 	ko=$(_find_ko "$1")
 	[ -n "$ko" ] || _skip_all "$1.ko not found"
+}
+
+# _tree DIR DIRS FILES: the filesystem tests' tree (fs_test.sh, make run's
+# scripts/vm/run-guest.sh), written by one awk: a fork a file costs more
+# than the filesystems' work under TCG. File k of directory d is a slice of
+# a 120 KB seed, the same on every run, of 0 to 72 KB; a quarter of them in
+# d/sub/. Each directory has a short symlink (in the inode) and a long one
+# (in a block). Non-zero if a step failed.
+_tree() {
+	d=0
+	while [ "$d" -lt "$2" ]; do
+		mkdir -p "$1/d$d/sub" &&
+			ln -s f1 "$1/d$d/short" &&
+			ln -s "../d$d/sub/$(printf '%0100d' "$d")" "$1/d$d/long" ||
+			return 1
+		d=$((d + 1))
+	done
+	seq 1 20000 | awk -v t="$1" -v dirs="$2" -v files="$3" '
+		{ seed = seed $0 "\n" }
+		END {
+			for (d = 0; d < dirs; d++)
+				for (f = 0; f < files; f++) {
+					k = d * files + f
+					size = (k * 7919) % 24000
+					if (k % 10 == 0) size *= 3
+					if (k % 13 == 0) size = 0
+					p = t "/d" d (k % 4 == 0 ? "/sub" : "") "/f" f
+					printf "%s", substr(seed, k % 4096 + 1, size) > p
+					close(p)
+				}
+		}'
 }
 
 # _start: what a test does first. Root, debugfs mounted, goslab loaded if

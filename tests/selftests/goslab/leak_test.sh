@@ -17,10 +17,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/ksft_helpers.sh"
 
 # _summary KEY: one value of debugfs summary.
-_summary() {
-	sed -n "s/^$1: //p" "$dir/summary"
-}
-
 # _held: pages goslab's heaps hold, after a full scavenge.
 _held() {
 	echo 1 >"$dir/scavenge"

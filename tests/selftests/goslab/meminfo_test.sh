@@ -36,10 +36,6 @@ _mi() {
 }
 
 # _summary KEY: one value of debugfs summary.
-_summary() {
-	sed -n "s/^$1: //p" "$dir/summary"
-}
-
 # _nodes COLUMN [NODE]: debugfs nodes' COLUMN summed over NODE's heaps (or
 # every heap), in pages.
 _nodes() {

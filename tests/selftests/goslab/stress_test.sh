@@ -15,10 +15,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/ksft_helpers.sh"
 
 # _summary KEY: one value of debugfs summary.
-_summary() {
-	sed -n "s/^$1: //p" "$dir/summary"
-}
-
 # _scavenge: give every free page back, as the script's fixed point.
 _scavenge() {
 	echo 1 >"$dir/scavenge"
