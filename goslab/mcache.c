@@ -318,6 +318,7 @@ unsigned int goslab_mcache_drain_held(struct goslab_cache *cache)
 		struct goslab_mcache *mc = per_cpu_ptr(cache->cpu, cpu);
 
 		for (i = 0; i < GOSLAB_MCACHE_CTXS; i++)
+			/* A hint: the owner changes its slots without a lock. */
 			if (data_race(mc->span[i]))
 				break;
 		if (i == GOSLAB_MCACHE_CTXS)

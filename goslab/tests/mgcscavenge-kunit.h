@@ -40,6 +40,7 @@ static unsigned int scavenge_test_held(void)
 	list_for_each_entry(c, &goslab_caches, list)
 		for_each_online_cpu(cpu)
 			for (i = 0; i < GOSLAB_MCACHE_CTXS; i++)
+				/* As goslab_mcache_drain_held(): a hint. */
 				if (data_race(per_cpu_ptr(c->cpu, cpu)->span[i])) {
 					n++;
 					break;
