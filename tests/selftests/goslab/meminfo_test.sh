@@ -96,9 +96,10 @@ g1=$(_kb "$(_summary pages_slab)") gr1=$(_kb "$(_summary pages_slab_reclaimable)
 ds=$((s1 - s0)) dr=$((r1 - r0)) dg=$((g1 - g0)) dgr=$((gr1 - gr0))
 _diag "loaded: Slab $s0 -> $s1 kB, SReclaimable $r0 -> $r1 kB; goslab slab +$dg kB, reclaimable +$dgr kB"
 
-# 2: the cache's spans are counted, as reclaimable.
+# 2: the cache's spans are counted, as reclaimable. The kmalloc objects may
+# first fill free slots of spans counted already (earlier tests' leftovers).
 need=$((COUNT * SIZE / 1024))
-[ $dgr -ge $need ] && [ $dg -ge $((2 * need + LARGE * 64)) ]
+[ $dgr -ge $need ] && [ $dg -ge $((2 * need + LARGE * 64 - TOL)) ]
 _result $? "goslab counts its spans as slab: +$dgr kB reclaimable (objects need $need), +$dg kB in all"
 
 # 3: SReclaimable rises by that, and so by at least what the objects need.
