@@ -324,10 +324,15 @@ static int span_map_prepare(int nid, unsigned long pfn, unsigned int npages,
 	struct goslab_span_map *m;
 	struct page *page;
 
-	if (last >= READ_ONCE(goslab_span_map)->len)
+	/*
+	 * One map for the bound and the look, as a grow may replace it.
+	 * Pairs with smp_store_release() in span_map_grow().
+	 */
+	m = smp_load_acquire(&goslab_span_map);
+	if (last >= m->len)
 		return -ERANGE;
 	for (a = pfn >> GOSLAB_ARENA_SHIFT; a <= last; a++) {
-		if (READ_ONCE(goslab_span_map)->arena[a])
+		if (READ_ONCE(m->arena[a]))
 			continue;
 		page = span_table_alloc(nid, gfp);
 		if (!page)
