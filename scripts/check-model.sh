@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The SPIN model of the span free protocol (tests/model/freepath.pml):
+# The SPIN models: the span free protocol (tests/model/freepath.pml):
 # the protocol on main (NEW) must verify with no error in each workload,
 # reaching every race the workload is about; the broken variants (the
 # protocol before issue 14, OLD, and NEW without the step back's liveness
 # check) must fail with the assertion of their bug. A model that stops
-# finding the old bugs is broken too.
+# finding the old bugs is broken too. Then the span map's growth
+# (tests/model/spanmap.pml), the same way.
 #
 # One result line per run, as scripts/check.sh prints them; states, depth,
 # memory and time below each. Work files and the counterexamples' trails
@@ -47,7 +48,7 @@ stats() {
 trail() {
 	local dir=$1
 	shift
-	(cd "$dir" && spin -t -p "$@" freepath.pml) >"$dir/replay.txt" 2>&1 || true
+	(cd "$dir" && spin -t -p "$@" "$(basename "$model")") >"$dir/replay.txt" 2>&1 || true
 	awk '
 		match($0, /proc +[0-9]+ \([A-Za-z]+/) {
 			s = substr($0, RSTART, RLENGTH); split(s, a, /[ (]+/)
@@ -77,7 +78,7 @@ run() {
 		extra=(-DBFS)
 	fi
 	t0=$(date +%s.%N)
-	if ! (cd "$dir" && spin -a "$@" freepath.pml >spin.out 2>&1 &&
+	if ! (cd "$dir" && spin -a "$@" "$(basename "$model")" >spin.out 2>&1 &&
 	      gcc "${cflags[@]}" -DSAFETY -DNOFAIR -DMEMLIM=2048 "${extra[@]}" \
 		-o pan pan.c >gcc.out 2>&1); then
 		result FAIL "model $name: spin or gcc failed (see $dir)"
@@ -131,4 +132,12 @@ run "OLD stepback" double_accepted "" -DOLD -DWL_STEPBACK -DNO_REUSE -DIRQ_ONLY
 run "OLD sweep" double_accepted "" -DOLD -DWL_SWEEP -DNO_REUSE
 run "NEW_NO_STEPBACK_CHECK stepback" double_accepted "" \
 	-DNEW_NO_STEPBACK_CHECK -DWL_STEPBACK
+
+# The span map's growth (tests/model/spanmap.pml): a lookup of an object
+# handed out finds its arena's table, whatever the order of a table's
+# install and a hot-add's growth; the two broken orders lose it.
+model=$GOSLAB_ROOT/tests/model/spanmap.pml
+run "spanmap NEW" pass ""
+run "spanmap NO_LOCK_INSTALL" lookup_lost "" -DNO_LOCK_INSTALL
+run "spanmap PUBLISH_FIRST" lookup_lost "" -DPUBLISH_FIRST
 exit $status
