@@ -396,7 +396,12 @@ static int span_map_grow(unsigned long end_pfn)
 		return -ENOMEM;
 	spin_lock_irqsave(&span_map_lock, flags);
 	old = goslab_span_map;
-	/* Another hot-add cannot run meanwhile: the hotplug lock. */
+	/* The hotplug lock serializes hot-adds; a KUnit case may not. */
+	if (old->len >= m->len) {
+		spin_unlock_irqrestore(&span_map_lock, flags);
+		kvfree(m);
+		return 0;
+	}
 	memcpy(m->arena, old->arena, old->len * sizeof(old->arena[0]));
 	m->older = old;
 	/* Pairs with smp_load_acquire() in goslab_span_of(). */
