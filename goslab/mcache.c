@@ -274,6 +274,43 @@ void goslab_mcache_drain_cpu(struct goslab_cache *cache, int cpu)
 	mcache_drain(cache, cpu);
 }
 
+/* Does @mc hold a span? Looked at from another CPU: a hint. */
+static bool mcache_holds_span(struct goslab_mcache *mc)
+{
+	int i;
+
+	for (i = 0; i < GOSLAB_MCACHE_CTXS; i++)
+		/* The owner changes its slots without a lock. */
+		if (data_race(mc->span[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A drain work item on each online CPU (with @held_only, each whose mcache
+ * holds a span), then wait for them: flushing an idle work item returns at
+ * once. Returns the CPUs queued.
+ */
+static unsigned int mcache_drain_cpus(struct goslab_cache *cache,
+				      bool held_only)
+{
+	unsigned int n = 0;
+	int cpu;
+
+	might_sleep();
+	for_each_online_cpu(cpu) {
+		struct goslab_mcache *mc = per_cpu_ptr(cache->cpu, cpu);
+
+		if (held_only && !mcache_holds_span(mc))
+			continue;
+		queue_work_on(cpu, mcache_wq, &mc->drain);
+		n++;
+	}
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(cache->cpu, cpu)->drain);
+	return n;
+}
+
 /**
  * goslab_mcache_drain_all() - hand every online CPU's spans back
  * @cache: cache
@@ -287,13 +324,7 @@ void goslab_mcache_drain_cpu(struct goslab_cache *cache, int cpu)
  */
 void goslab_mcache_drain_all(struct goslab_cache *cache)
 {
-	int cpu;
-
-	might_sleep();
-	for_each_online_cpu(cpu)
-		queue_work_on(cpu, mcache_wq, &per_cpu_ptr(cache->cpu, cpu)->drain);
-	for_each_possible_cpu(cpu)
-		flush_work(&per_cpu_ptr(cache->cpu, cpu)->drain);
+	mcache_drain_cpus(cache, false);
 }
 
 /**
@@ -310,26 +341,7 @@ void goslab_mcache_drain_all(struct goslab_cache *cache)
  */
 unsigned int goslab_mcache_drain_held(struct goslab_cache *cache)
 {
-	unsigned int n = 0;
-	int cpu, i;
-
-	might_sleep();
-	for_each_online_cpu(cpu) {
-		struct goslab_mcache *mc = per_cpu_ptr(cache->cpu, cpu);
-
-		for (i = 0; i < GOSLAB_MCACHE_CTXS; i++)
-			/* A hint: the owner changes its slots without a lock. */
-			if (data_race(mc->span[i]))
-				break;
-		if (i == GOSLAB_MCACHE_CTXS)
-			continue;
-		queue_work_on(cpu, mcache_wq, &mc->drain);
-		n++;
-	}
-	/* Nothing to wait for where nothing was queued. */
-	for_each_possible_cpu(cpu)
-		flush_work(&per_cpu_ptr(cache->cpu, cpu)->drain);
-	return n;
+	return mcache_drain_cpus(cache, true);
 }
 
 /**

@@ -58,6 +58,15 @@ static void scavenge_work_fn(struct work_struct *work)
 				      msecs_to_jiffies(scavenge_interval_ms));
 }
 
+/* Every CPU's page cache of @h back to @h's bitmaps. */
+static void heap_flush_pcaches(struct goslab_heap *h)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		goslab_heap_flush_pcache(h, cpu);
+}
+
 /**
  * goslab_scavenge_all() - give back every page goslab does not use
  *
@@ -73,7 +82,6 @@ unsigned long goslab_scavenge_all(void)
 	struct goslab_cache *c;
 	struct goslab_heap *h;
 	unsigned long pages = 0;
-	int cpu;
 
 	goslab_stack_release();
 	mutex_lock(&goslab_caches_mutex);
@@ -82,8 +90,7 @@ unsigned long goslab_scavenge_all(void)
 	mutex_unlock(&goslab_caches_mutex);
 	rcu_barrier();
 	for_each_goslab_heap(h) {
-		for_each_possible_cpu(cpu)
-			goslab_heap_flush_pcache(h, cpu);
+		heap_flush_pcaches(h);
 		pages += goslab_heap_release_free(h, ULONG_MAX, false);
 	}
 	return pages;
@@ -152,11 +159,9 @@ static unsigned long shrink_more(unsigned long freed, unsigned long want)
 	struct goslab_cache *c;
 	struct goslab_heap *h;
 	unsigned int n;
-	int cpu;
 
 	for_each_goslab_heap(h)
-		for_each_possible_cpu(cpu)
-			goslab_heap_flush_pcache(h, cpu);
+		heap_flush_pcaches(h);
 	freed = shrink_release(freed, want);
 	if (freed >= want || !mutex_trylock(&goslab_caches_mutex))
 		return freed;
