@@ -128,6 +128,33 @@ void *goslab_cache_alloc_node(struct goslab_cache *cache, gfp_t gfp, int node)
 }
 EXPORT_SYMBOL_GPL(goslab_cache_alloc_node);
 
+/*
+ * The hooks of a bulk allocation from a cache that needs no more than
+ * goslab_cache_alloc_fast() gives an object (goslab_alloc_plain()): the
+ * zeroing, and the heap profile's countdown once for the whole bulk. A
+ * bulk that reaches the next sample gives its bytes back and counts them
+ * object by object, so that the sample falls on the object it would have
+ * fallen on one at a time. An allocation by an interrupt between the two
+ * may take that sample instead: that changes which object is sampled,
+ * not how many bytes lie between samples.
+ */
+static void bulk_alloc_plain(struct goslab_cache *c, gfp_t gfp, size_t nr,
+			     void **objs, unsigned long caller)
+{
+	long bytes = (long)nr * c->size;
+	size_t i;
+
+	if (goslab_want_zero(c, gfp))
+		for (i = 0; i < nr; i++)
+			memset(objs[i], 0, c->size);
+	if (!static_branch_unlikely(&goslab_profile_on) ||
+	    likely(this_cpu_sub_return(goslab_profile_next, bytes) >= 0))
+		return;
+	this_cpu_add(goslab_profile_next, bytes);
+	for (i = 0; i < nr; i++)
+		goslab_profile_alloc(objs[i], c->size, caller);
+}
+
 /**
  * goslab_cache_alloc_bulk() - allocate several objects at once
  * @cache: cache
@@ -144,6 +171,11 @@ int goslab_cache_alloc_bulk(struct goslab_cache *cache, gfp_t gfp, size_t nr,
 {
 	size_t i = 0, n;
 
+	if (nr == 1) {
+		objs[0] = goslab_cache_alloc_fast(cache, gfp, cache->size,
+						  _RET_IP_);
+		return objs[0] ? 1 : 0;
+	}
 	while (i < nr) {
 		n = goslab_mcache_alloc_bulk(cache, nr - i, objs + i);
 		i += n;
@@ -154,9 +186,12 @@ int goslab_cache_alloc_bulk(struct goslab_cache *cache, gfp_t gfp, size_t nr,
 			i++;
 		}
 	}
-	for (i = 0; i < nr; i++)
-		__goslab_obj_alloc_hook(cache, objs[i], cache->size,
-					cache->elemsize, gfp, _RET_IP_);
+	if (likely(goslab_alloc_plain(cache)))
+		bulk_alloc_plain(cache, gfp, nr, objs, _RET_IP_);
+	else
+		for (i = 0; i < nr; i++)
+			__goslab_obj_alloc_hook(cache, objs[i], cache->size,
+						cache->elemsize, gfp, _RET_IP_);
 	return nr;
 fail:
 	goslab_stat(cache, GOSLAB_ALLOC_FAIL);
@@ -337,16 +372,9 @@ static noinline void cache_free_caller(struct goslab_cache *cache, void *obj,
 		goslab_free_refuse(cache, NULL, obj, caller);
 }
 
-/**
- * goslab_cache_free() - free an object to its cache
- * @cache: the cache it was allocated from
- * @obj: the object, or NULL
- *
- * A pointer goslab did not hand out, an interior pointer, an object of
- * another cache or one already free is refused: reported once with the
- * caller, counted in debugfs, and nothing is changed.
- */
-void goslab_cache_free(struct goslab_cache *cache, void *obj)
+/* goslab_cache_free(), for it and for a bulk free of one object. */
+static __always_inline void cache_free_obj(struct goslab_cache *cache,
+					   void *obj, unsigned long caller)
 {
 	struct goslab_span *s;
 	unsigned long flags;
@@ -360,46 +388,117 @@ void goslab_cache_free(struct goslab_cache *cache, void *obj)
 		return;
 	}
 	local_irq_restore(flags);
-	cache_free_caller(cache, obj, _RET_IP_);
+	cache_free_caller(cache, obj, caller);
+}
+
+/**
+ * goslab_cache_free() - free an object to its cache
+ * @cache: the cache it was allocated from
+ * @obj: the object, or NULL
+ *
+ * A pointer goslab did not hand out, an interior pointer, an object of
+ * another cache or one already free is refused: reported once with the
+ * caller, counted in debugfs, and nothing is changed.
+ */
+void goslab_cache_free(struct goslab_cache *cache, void *obj)
+{
+	cache_free_obj(cache, obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_free);
 
 /*
- * A bulk free's run: @objs[*@i], in span @s, and the objects before it in
- * the same span (NULL entries skipped), under one take of s->lock. *@i
- * goes down to the last one freed. Returns how many went straight back to
- * this context's span @mine.
+ * Objects of a bulk free, @objs[*@i] and down, freed under one take of
+ * s->lock while they are slots of @s: an address among a span's slots is
+ * in no other span, so the run looks no span up. The caller holds s->lock
+ * and has checked that @s holds objects of @c. Each object is checked and
+ * freed as free_span() does one: its slot, its liveness, then the step back
+ * (@own: @s is this context's span) or a bit in free_bits. @plain: the
+ * span has nothing to tell per object but the heap profile (see
+ * bulk_free_plain()), and the geometry is read once. NULL entries are
+ * skipped. Returns false at the first object refused, with *@i at it;
+ * true with *@i at the last object freed.
+ */
+static __always_inline bool free_run_objs(struct goslab_cache *c,
+					  struct goslab_span *s, void **objs,
+					  size_t *i, unsigned int *local,
+					  unsigned int *count, bool plain,
+					  bool own, unsigned long caller)
+{
+	const void *base = s->base;
+	unsigned long bytes = (unsigned long)s->nelems * s->elemsize;
+	u32 size = s->elemsize, divmul = s->divmul;
+	void *obj;
+	int idx;
+
+	for (;;) {
+		obj = objs[*i];
+		if (plain) {
+			idx = goslab_obj_index(obj - base, bytes, size, divmul);
+			if (unlikely(idx < 0 || !goslab_span_obj_live(s, idx)))
+				return false;
+			goslab_profile_free(obj);
+		} else {
+			idx = free_check(c, s, obj, caller);
+			if (unlikely(idx < 0))
+				return false;
+		}
+		if (own && goslab_span_unalloc(s, idx)) {
+			++*local;
+		} else {
+			goslab_span_mark_free(s, idx);
+			++*count;
+		}
+		while (*i && ZERO_OR_NULL_PTR(objs[*i - 1]))
+			--*i;
+		if (!*i || (unsigned long)(objs[*i - 1] - base) >= bytes)
+			return true;
+		--*i;
+	}
+}
+
+/*
+ * May a bulk free of objects of @s tell nothing per object but the heap
+ * profile? What goslab_stats_free_small() and the free hooks would do
+ * otherwise: a cache with free hooks, the free tracepoint, recorded sizes.
+ */
+static __always_inline bool bulk_free_plain(struct goslab_cache *c,
+					    struct goslab_span *s)
+{
+	return !c->free_hooks && !trace_goslab_free_enabled() &&
+	       !READ_ONCE(s->reqsize);
+}
+
+/*
+ * A bulk free's run in span @s, from @objs[*@i] down (free_run_objs()),
+ * under one take of s->lock. *@i goes down to the last object freed, or
+ * to the object refused, which ends the run and is reported after the
+ * lock is dropped, as a single free's is. Returns how many went straight
+ * back to this context's span @mine.
  */
 static unsigned int free_run(struct goslab_cache *c, struct goslab_span *s,
 			     struct goslab_span *mine, void **objs, size_t *i,
 			     unsigned long caller)
 {
 	unsigned int local = 0, count = 0;
-	bool tell;
-	int idx;
+	bool ok = false, tell;
 
 	goslab_span_lock(s);
-	for (;;) {
-		idx = free_check(c, s, objs[*i], caller);
-		if (idx < 0) {
-			/* Reported without the lock, as a single free is. */
-			goslab_span_unlock(s);
-			goslab_free_refuse(c, s, objs[*i], caller);
-			goslab_span_lock(s);
-		} else if (s == mine && goslab_span_unalloc(s, idx)) {
-			local++;
-		} else {
-			goslab_span_mark_free(s, idx);
-			count++;
-		}
-		while (*i && ZERO_OR_NULL_PTR(objs[*i - 1]))
-			--*i;
-		if (!*i || goslab_span_of(objs[*i - 1]) != s)
-			break;
-		--*i;
+	/* Else the first object is refused; the others are looked up again. */
+	if (likely(goslab_span_holds_objects(s->state) && s->cache == c)) {
+		if (!bulk_free_plain(c, s))
+			ok = free_run_objs(c, s, objs, i, &local, &count,
+					   false, s == mine, caller);
+		else if (s == mine)
+			ok = free_run_objs(c, s, objs, i, &local, &count,
+					   true, true, caller);
+		else
+			ok = free_run_objs(c, s, objs, i, &local, &count,
+					   true, false, caller);
 	}
 	tell = count && free_tell_central(s, s->pending, count);
 	goslab_span_unlock(s);
+	if (unlikely(!ok))
+		goslab_free_refuse(c, s, objs[*i], caller);
 	if (count)
 		free_count(c, s, count);
 	if (tell)
@@ -433,8 +532,11 @@ void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 	unsigned long flags;
 	size_t i = nr;
 
-	if (!nr)
+	if (nr <= 1) {
+		if (nr)
+			cache_free_obj(cache, objs[0], _RET_IP_);
 		return;
+	}
 	local_irq_save(flags);
 	mine = bulk_own_span(cache);
 	while (i--) {

@@ -29,6 +29,17 @@
 void *goslab_cache_alloc_finish(struct goslab_cache *c, void *obj, gfp_t gfp,
 				unsigned long caller, bool sampled);
 
+/*
+ * Does an allocation from @c need only the zeroing and the heap profile's
+ * countdown? Not with per-object hooks (c->alloc_hooks), the allocation
+ * tracepoint on, or the live waste of a kmalloc cache to record.
+ */
+static __always_inline bool goslab_alloc_plain(struct goslab_cache *c)
+{
+	return !c->alloc_hooks && !trace_goslab_alloc_enabled() &&
+	       !(c->kmalloc && static_branch_unlikely(&goslab_waste_on));
+}
+
 /**
  * goslab_cache_alloc_fast() - allocate one object, the common case inline
  * @c: cache
@@ -52,8 +63,7 @@ static __always_inline void *goslab_cache_alloc_fast(struct goslab_cache *c,
 	bool sampled;
 	void *obj;
 
-	if (unlikely(c->alloc_hooks || trace_goslab_alloc_enabled() ||
-		     (c->kmalloc && static_branch_unlikely(&goslab_waste_on))))
+	if (unlikely(!goslab_alloc_plain(c)))
 		return goslab_cache_alloc_caller(c, gfp, NUMA_NO_NODE, req,
 						 caller);
 	if (!GOSLAB_MIGHT_ALLOC_LATE)

@@ -189,12 +189,14 @@ size_t goslab_mcache_alloc_bulk(struct goslab_cache *cache, size_t nr,
 	preempt_disable();
 	s = *goslab_mcache_slot(cache);
 	while (s && n < nr) {
-		idx = goslab_span_next_free_fast(s);
-		if (idx < 0) {
-			idx = goslab_span_next_free(s);
-			if (idx >= s->nelems)
-				break;
-		}
+		n += goslab_span_take_fast(s, objs + n,
+					   min_t(size_t, nr - n, 64));
+		if (n == nr)
+			break;
+		/* The next word of allocBits, or the span is used up. */
+		idx = goslab_span_next_free(s);
+		if (idx >= s->nelems)
+			break;
 		objs[n++] = goslab_span_obj(s, idx);
 	}
 	__this_cpu_add(cache->cpu->stat[GOSLAB_ALLOC_FAST], n);

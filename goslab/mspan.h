@@ -15,6 +15,7 @@
 #include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
+#include <linux/minmax.h>
 #include <linux/spinlock_types.h>
 
 #include "sizeclasses.h"
@@ -149,6 +150,71 @@ static __always_inline int goslab_span_next_free_fast(struct goslab_span *s)
 }
 
 /**
+ * goslab_span_take_fast() - nextFreeFast, up to @nr times, in one pass
+ * @s: span; the caller owns it
+ * @objs: where the objects go, in slot order
+ * @nr: objects wanted
+ *
+ * Takes exactly the slots that @nr calls of goslab_span_next_free_fast()
+ * would, and leaves the span as they would, but writes freeindex and
+ * allocCache once: each slot is allocCache's lowest set bit, cleared as it
+ * is taken. It stops where nextFreeFast does: past the span's last slot,
+ * and at the last slot of allocCache's 64-slot word unless that is the
+ * span's last (taking it would leave allocCache to be reloaded by
+ * goslab_span_next_free()).
+ *
+ * Return: objects taken, 0 when the slow scan is needed.
+ */
+static __always_inline unsigned int goslab_span_take_fast(struct goslab_span *s,
+							  void **objs,
+							  unsigned int nr)
+{
+	unsigned int fi = s->freeindex, end = (fi | 63) + 1, limit, n = 0;
+	u64 cache = s->alloc_cache;
+	unsigned int idx, next = fi, step;
+
+	limit = end == s->nelems ? end : min_t(unsigned int, end - 1, s->nelems);
+	while (n < nr && cache) {
+		idx = fi + __ffs64(cache);
+		if (idx >= limit)
+			break;
+		objs[n++] = s->base + (size_t)idx * s->elemsize;
+		cache &= cache - 1;
+		next = idx + 1;
+	}
+	if (!n)
+		return 0;
+	/* allocCache starts at the new freeindex, one past the last taken. */
+	step = next - fi;
+	s->alloc_cache = step >= 64 ? 0 : cache >> step;
+	s->alloc_count += n;
+	WRITE_ONCE(s->freeindex, next);
+	return n;
+}
+
+/*
+ * The slot at offset @off of a span of @bytes bytes of slots of @size
+ * bytes, with Go's divMagic @divmul (0: divide): the index; -EFAULT past
+ * the last slot; -EINVAL inside a slot.
+ */
+static __always_inline int goslab_obj_index(unsigned long off,
+					    unsigned long bytes, u32 size,
+					    u32 divmul)
+{
+	unsigned long idx;
+
+	if (off >= bytes)
+		return -EFAULT;
+	if (divmul)
+		idx = ((u64)off * divmul) >> 32;
+	else
+		idx = off / size;
+	if (idx * size != off)
+		return -EINVAL;
+	return idx;
+}
+
+/**
  * goslab_span_obj_index() - the slot an address is the start of
  * @s: span of small objects
  * @p: address inside the span
@@ -159,18 +225,9 @@ static __always_inline int goslab_span_next_free_fast(struct goslab_span *s)
 static __always_inline int goslab_span_obj_index(struct goslab_span *s,
 						 const void *p)
 {
-	unsigned long off = p - s->base;
-	unsigned long idx;
-
-	if (off >= (unsigned long)s->nelems * s->elemsize)
-		return -EFAULT;
-	if (s->divmul)
-		idx = ((u64)off * s->divmul) >> 32;
-	else
-		idx = off / s->elemsize;
-	if (idx * s->elemsize != off)
-		return -EINVAL;
-	return idx;
+	return goslab_obj_index(p - s->base,
+				(unsigned long)s->nelems * s->elemsize,
+				s->elemsize, s->divmul);
 }
 
 /**

@@ -8,7 +8,8 @@
  * span lock (cache.c is not part of this target): refuse unless
  * goslab_span_obj_live(), then goslab_span_mark_free(); or, as
  * goslab_mcache_free_local() does for the CPU's own span,
- * goslab_span_unalloc().
+ * goslab_span_unalloc(). A bulk take (goslab_span_take_fast()) must leave the
+ * span exactly as the same number of goslab_span_next_free_fast() calls.
  */
 #include "fuzz.h"
 
@@ -40,6 +41,34 @@ static unsigned int count(enum slot st)
 
 	for (i = 0; i < s.nelems; i++)
 		n += state[i] == st;
+	return n;
+}
+
+/*
+ * goslab_span_take_fast() of up to @nr objects against @nr calls of
+ * goslab_span_next_free_fast() on a copy of the span: the same slots, in
+ * the same order, and the same span afterwards. Returns objects taken.
+ */
+static void *objs[GOSLAB_MAX_OBJS_PER_SPAN];
+
+static unsigned int check_take(unsigned int nr)
+{
+	struct goslab_span ref = s;
+	unsigned int n, i;
+	int got;
+
+	n = goslab_span_take_fast(&s, objs, nr);
+	CHECK(n <= nr, "took %u of %u", n, nr);
+	for (i = 0; i < nr; i++) {
+		got = goslab_span_next_free_fast(&ref);
+		if (got < 0)
+			break;
+		CHECK(i < n, "take stopped at %u, nextFreeFast gives slot %d", n, got);
+		CHECK(objs[i] == goslab_span_obj(&ref, got), "object %u: slot %d", i, got);
+	}
+	CHECK(i == n, "took %u, nextFreeFast %u", n, i);
+	CHECK(s.freeindex == ref.freeindex && s.alloc_cache == ref.alloc_cache &&
+	      s.alloc_count == ref.alloc_count, "span after take of %u", n);
 	return n;
 }
 
@@ -109,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		unsigned long off;
 		int got, k;
 
-		switch (op % 9) {
+		switch (op % 10) {
 		case 0: case 1: case 2:	/* allocate: fast path, then slow */
 			want = model_next();
 			got = goslab_span_next_free_fast(&s);
@@ -162,6 +191,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			state[k] = FREE;
 			swept_bits[k] = false;
 			model_fi = k;
+			break;
+		case 8:			/* bulk take from allocCache */
+			got = check_take(1 + take(&in, 1) % 80);
+			for (i = 0; i < (unsigned int)got; i++) {
+				want = model_next();
+				CHECK(want < s.nelems && state[want] == FREE &&
+				      objs[i] == goslab_span_obj(&s, want),
+				      "take's object %u, model slot %u", i, want);
+				state[want] = LIVE;
+				model_fi = want + 1;
+			}
 			break;
 		default:		/* object index of an address */
 			off = take(&in, 3) % ((unsigned long)s.nelems * s.elemsize + 64);
