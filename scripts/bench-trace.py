@@ -12,7 +12,7 @@ the guest is ready the monitor turns on QEMU's "exec,nochain" log,
 filtered to kernel addresses: one line per translated block executed. The
 guest writes N to goslab_bench's trace parameter, which runs N pairs of
 each kind (kmalloc+kfree of 64 B and a 256-byte cache pair, goslab then
-SLUB) between calls of trace_mark(); then the log is turned off and the
+SLUB), then N objects in bulks of 8, between calls of trace_mark(); then the log is turned off and the
 monitor saves the live kernel and module text (static keys and
 alternatives as patched), which objdump disassembles to expand each block
 into its instructions. The guest prints /proc/kallsyms; addr2line on
@@ -44,7 +44,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BLOCKS = ['goslab kmalloc(64)+kfree', 'SLUB kmalloc(64)+kfree',
-          'goslab 256-byte cache alloc+free', 'SLUB 256-byte cache alloc+free']
+          'goslab 256-byte cache alloc+free', 'SLUB 256-byte cache alloc+free',
+          'goslab 256-byte bulk of 8, per object', 'SLUB 256-byte bulk of 8, per object']
+# The blocks whose goslab instructions are attributed step by step.
+STEPPED = (0, 2, 4)
 KTEXT = 0xffffffff81000000
 KTEXT_LEN = 0x2000000
 
@@ -79,11 +82,12 @@ SPLIT = re.compile(r'^(rdtsc|rdtscp|rdpmc|sti|cli|popf|hlt|pause|cpuid|wrmsr|rdm
 # Functions of the allocators' own paths; anything else in a block is an
 # interrupt or the scheduler, counted apart.
 OWN = re.compile(r'^(goslab|kmalloc_caller|kfree_caller|span_for_free|free_|obj_|cache_alloc|'
-                 r'__kmalloc|kfree$|kmem_cache|__slab|___slab|slab_|memset|__memset|'
+                 r'__kmalloc|kfree$|kmem_cache|__kmem_cache|__slab|___slab|slab_|memset|'
+                 r'__memset|build_detached_freelist|bulk_|'
                  r'__cond_resched|kmalloc_pair|fastpath_|trace_mark|ktime_get|read_tsc|'
                  r'__x86_indirect_thunk|__x86_return_thunk|trace_set)')
-LOOP = re.compile(r'^(kmalloc_pair_|fastpath_|trace_mark|ktime_get|read_tsc|'
-                  r'__x86_indirect_thunk|trace_set)')
+LOOP = re.compile(r'^(kmalloc_pair_|fastpath_|bulk_goslab$|bulk_slub$|trace_mark|ktime_get|'
+                  r'read_tsc|__x86_indirect_thunk|trace_set)')
 
 
 class Monitor:
@@ -274,6 +278,8 @@ STEP_OF_FN = [
     ('might_alloc', 'might_alloc'),
     ('might_resched', 'might_alloc'),
     ('goslab_span_next_free_fast', 'allocCache scan'),
+    ('goslab_span_take_fast', 'allocCache scan'),
+    ('goslab_span_next_free', 'allocCache scan'),
     ('goslab_span_obj', 'allocCache scan'),
     ('goslab_span_unalloc', 'step back'),
     ('goslab_mcache_free_local', 'step back'),
@@ -290,6 +296,7 @@ STEP_OF_FN = [
     ('want_init_on_free', 'hooks (tests)'),
     ('goslab_span_holds_objects', 'checks'),
     ('goslab_span_obj_index', 'checks'),
+    ('goslab_obj_index', 'checks'),
     ('goslab_span_obj_live', 'checks'),
     ('goslab_span_of', 'span lookup'),
 ]
@@ -302,6 +309,7 @@ STEP_OF_LINE = [
     (r'waste|->kmalloc', 'live waste (off)'),
     (r'memset', 'zeroing (init_on_alloc)'),
     (r'hook|IS_ENABLED|SLAB_RED_ZONE|SLAB_POISON|want_', 'hooks (tests)'),
+    (r'\*i\b|i < nr|nr == 1|nr <= 1|n < nr|n == nr|nr - n|objs \+ n|objs\[i\]', 'bulk loop'),
     (r'size_to_class|GOSLAB_MAX_SMALL_SIZE|!size', 'size to class'),
     (r'ZERO_OR_NULL|->state|stack|idx < 0|s->cache != c|free_refuse', 'checks'),
     (r'span_for_free|!s\)|goslab_span_of', 'span lookup'),
@@ -311,7 +319,7 @@ STEP_OF_LINE = [
 
 
 FREE_SIDE = re.compile(r'^(goslab_kfree|kfree_caller|span_for_free|goslab_cache_free|'
-                       r'goslab_cache_free_span|free_)')
+                       r'goslab_cache_free_span|free_|cache_free|bulk_own_span)')
 
 
 def frame_kind(text):
@@ -365,8 +373,9 @@ def attribute(work, console, log, args):
                 pcs.append(int(m.group(1), 16))
     mark = [s[0] for s in syms if s[1] == 'trace_mark']
     idx = [i for i, pc in enumerate(pcs) if mark and pc == mark[0]]
-    if len(idx) < 5:
-        sys.exit('bench-trace: %d trace_mark() calls in the log, 5 expected' % len(idx))
+    if len(idx) < len(BLOCKS) + 1:
+        sys.exit('bench-trace: %d trace_mark() calls in the log, %d expected'
+                 % (len(idx), len(BLOCKS) + 1))
     gbase = sect.get('goslab', 0)
     for b, name in enumerate(BLOCKS):
         count = expand(code, pcs[idx[b] + 1:idx[b + 1]])
@@ -408,7 +417,7 @@ def attribute(work, console, log, args):
                 sname = 'zeroing (init_on_alloc)' if 'memset' in s[1] else \
                     'might_alloc' if s[1] == '__cond_resched' else s[1]
                 steps[(s[1], sname)] += count[a] / args.pairs
-        if b in (0, 2):
+        if b in STEPPED:
             print('  by step (goslab)                   alloc    free    pair')
             by = collections.defaultdict(lambda: [0.0, 0.0])
             for (fn, st), n in steps.items():
@@ -433,13 +442,15 @@ def attribute(work, console, log, args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--pairs', type=int, default=64)
+    ap.add_argument('--pairs', type=int, default=64, help='a multiple of 8')
     ap.add_argument('--append', default='', help='more kernel arguments (e.g. init_on_alloc=0)')
     ap.add_argument('--out', default=os.path.join(ROOT, 'build', 'bench', 'trace'))
     ap.add_argument('--keep', action='store_true', help='keep the raw log and text dumps')
     ap.add_argument('--icount', action='store_true', help='boot under QEMU -icount too')
     ap.add_argument('--from', dest='src', help='attribute the files --keep left in this directory')
     args = ap.parse_args()
+    if args.pairs <= 0 or args.pairs % 8:
+        sys.exit('bench-trace: --pairs must be a positive multiple of 8')
     if args.src:
         return attribute(args.src, os.path.join(args.src, 'console.log'),
                          os.path.join(args.src, 'exec.log'), args)
@@ -485,7 +496,7 @@ def main():
             sys.exit('bench-trace: the VM failed (rc %d); console: %s' % (rc, console))
 
         attribute(work, console, log, args)
-        print('\nlistings: %s/block[1-4].txt' % args.out)
+        print('\nlistings: %s/block[1-%d].txt' % (args.out, len(BLOCKS)))
         if args.keep:
             for n in os.listdir(work):
                 if n.endswith('.bin') or n == 'exec.log':

@@ -110,6 +110,96 @@ static void goslab_misuse_test_double_free(struct kunit *test)
 	pr_info("goslab-test: expect-splat end\n");
 }
 
+/* The bad pointers goslab_misuse_test_bulk_run() puts in a bulk free. */
+enum bulk_bad {
+	BULK_INTERIOR,		/* inside a live object */
+	BULK_DOUBLE,		/* an object freed already */
+	BULK_PAST_END,		/* the span's tail, past its last slot */
+	BULK_WRONG_CACHE,	/* an object of another cache */
+	BULK_NR_BAD,
+};
+
+static const enum goslab_bad bulk_bad_what[BULK_NR_BAD] = {
+	[BULK_INTERIOR] = GOSLAB_BAD_INTERIOR,
+	[BULK_DOUBLE] = GOSLAB_BAD_DOUBLE_FREE,
+	[BULK_PAST_END] = GOSLAB_BAD_NOT_OURS,
+	[BULK_WRONG_CACHE] = GOSLAB_BAD_WRONG_CACHE,
+};
+
+/*
+ * A bad pointer in the middle of a bulk free of objects of one span, with
+ * a NULL among them, with and without the step back: the bad one is
+ * refused once, each good one is freed (the cache then holds no span),
+ * and nothing else is.
+ */
+static void goslab_misuse_test_bulk_run(struct kunit *test)
+{
+	struct goslab_cache *c = goslab_cache_create("kunit_bulk", 96, 0, 0,
+						     NULL);
+	struct goslab_cache *other = goslab_cache_create("kunit_bulk_b", 96, 0,
+							 0, NULL);
+	bool reuse = goslab_kasan_reuse_last;
+	void *o[9], *a[10], *stray, *bad;
+	unsigned int kind, step;
+	int got;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	/* BULK_PAST_END needs a span tail: 85 slots of 96 B in 8 KiB. */
+	KUNIT_ASSERT_LT(test, c->nelems * c->elemsize, c->npages << PAGE_SHIFT);
+	for (step = 0; step < 2; step++) {
+		goslab_kasan_reuse_last = step;
+		for (kind = 0; kind < BULK_NR_BAD; kind++) {
+			stray = NULL;
+			/* On one CPU: its own span, where the step back is. */
+			migrate_disable();
+			got = goslab_cache_alloc_bulk(c, GFP_KERNEL, 9, o);
+			if (got != 9) {
+				migrate_enable();
+				KUNIT_FAIL(test, "bulk alloc of 9: %d", got);
+				break;
+			}
+			switch (kind) {
+			case BULK_INTERIOR:
+				bad = o[4] + 8;
+				break;
+			case BULK_DOUBLE:
+				goslab_cache_free(c, o[4]);
+				bad = o[4];
+				break;
+			case BULK_PAST_END:
+				bad = goslab_span_of(o[4])->base +
+				      c->nelems * c->elemsize;
+				break;
+			default:
+				stray = goslab_cache_alloc(other, GFP_KERNEL);
+				bad = stray;
+				break;
+			}
+			memcpy(a, o, 4 * sizeof(void *));
+			a[4] = bad;
+			a[5] = o[5];
+			a[6] = NULL;
+			memcpy(&a[7], &o[6], 3 * sizeof(void *));
+			KUNIT_EXPECT_NOT_NULL(test, bad);
+			if (bad)
+				EXPECT_REFUSED(test, bulk_bad_what[kind],
+					       goslab_cache_free_bulk(c, 10, a));
+			if (kind != BULK_DOUBLE)
+				goslab_cache_free(c, o[4]);
+			migrate_enable();
+			KUNIT_EXPECT_EQ_MSG(test, goslab_cache_shrink(c), 0,
+					    "bad pointer %u, step back %u: an object stayed live",
+					    kind, step);
+			goslab_cache_free(other, stray);
+		}
+	}
+	goslab_kasan_reuse_last = reuse;
+	check_still_sound(test, c);
+	goslab_cache_destroy(c);
+	goslab_cache_destroy(other);
+}
+
 static void goslab_misuse_test_not_ours(struct kunit *test)
 {
 	void *slub = kmalloc(64, GFP_KERNEL);
@@ -289,6 +379,7 @@ static void goslab_misuse_test_stack_size(struct kunit *test)
 
 static struct kunit_case goslab_misuse_cases[] = {
 	KUNIT_CASE(goslab_misuse_test_double_free),
+	KUNIT_CASE(goslab_misuse_test_bulk_run),
 	KUNIT_CASE(goslab_misuse_test_not_ours),
 	KUNIT_CASE(goslab_misuse_test_interior),
 	KUNIT_CASE(goslab_misuse_test_wrong_cache),

@@ -1731,20 +1731,25 @@ static __noipa notrace void trace_mark(int block)
 }
 
 /*
- * Writing N to the "trace" parameter runs N kmalloc+kfree pairs of 64 B
- * and N cache pairs of 256 B through each allocator, one block each,
- * between calls of trace_mark(1..5), for an instruction trace of QEMU
- * (-d exec,nochain -singlestep) to attribute (Documentation/performance.rst).
+ * Writing N to the "trace" parameter runs N kmalloc+kfree pairs of 64 B,
+ * N cache pairs of 256 B and N / TRACE_BULK bulks of TRACE_BULK 256 B
+ * objects through each allocator, one block each, between calls of
+ * trace_mark(1..7), for an instruction trace of QEMU (-d exec,nochain) to
+ * attribute (Documentation/performance.rst). N is a multiple of
+ * TRACE_BULK, so that every block runs N objects.
  */
+#define TRACE_BULK	8
+
 static int trace_set(const char *val, const struct kernel_param *kp)
 {
 	struct bench_run run[NR_RUNS] = {};
+	void *objs[NR_ALLOC][TRACE_BULK];
 	unsigned int n;
 	int err = kstrtouint(val, 0, &n);
 
 	if (err)
 		return err;
-	if (!n || n > 1000)
+	if (!n || n > 1000 || n % TRACE_BULK)
 		return -EINVAL;
 	if (make_caches(run, 256))
 		return -ENOMEM;
@@ -1752,11 +1757,17 @@ static int trace_set(const char *val, const struct kernel_param *kp)
 	run[GOSLAB].size = 64;
 	run[SLUB].loops = n;
 	run[GOSLAB].loops = n;
+	run[SLUB].objs = objs[SLUB];
+	run[GOSLAB].objs = objs[GOSLAB];
 	/* Warm: the blocks below run the fast paths only. */
 	kmalloc_pair_slub(&run[SLUB]);
 	kmalloc_pair_goslab(&run[GOSLAB]);
 	fastpath_slub(&run[SLUB]);
 	fastpath_goslab(&run[GOSLAB]);
+	run[SLUB].n = TRACE_BULK;
+	run[GOSLAB].n = TRACE_BULK;
+	bulk_slub(&run[SLUB]);
+	bulk_goslab(&run[GOSLAB]);
 	trace_mark(1);
 	kmalloc_pair_goslab(&run[GOSLAB]);
 	trace_mark(2);
@@ -1766,6 +1777,12 @@ static int trace_set(const char *val, const struct kernel_param *kp)
 	trace_mark(4);
 	fastpath_slub(&run[SLUB]);
 	trace_mark(5);
+	run[SLUB].loops = n / TRACE_BULK;
+	run[GOSLAB].loops = n / TRACE_BULK;
+	bulk_goslab(&run[GOSLAB]);
+	trace_mark(6);
+	bulk_slub(&run[SLUB]);
+	trace_mark(7);
 	free_caches(run);
 	return 0;
 }
