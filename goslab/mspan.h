@@ -174,19 +174,23 @@ static __always_inline unsigned int goslab_span_take_fast(struct goslab_span *s,
 	unsigned int idx, next = fi, step;
 
 	limit = end == s->nelems ? end : min_t(unsigned int, end - 1, s->nelems);
+	/* Only the slots below @limit may be taken: bit k is slot fi + k. */
+	if (limit - fi < 64)
+		cache &= (1ULL << (limit - fi)) - 1;
 	while (n < nr && cache) {
 		idx = fi + __ffs64(cache);
-		if (idx >= limit)
-			break;
 		objs[n++] = s->base + (size_t)idx * s->elemsize;
 		cache &= cache - 1;
 		next = idx + 1;
 	}
 	if (!n)
 		return 0;
-	/* allocCache starts at the new freeindex, one past the last taken. */
+	/*
+	 * allocCache starts at the new freeindex, one past the last taken:
+	 * every free slot below it was taken, lowest first.
+	 */
 	step = next - fi;
-	s->alloc_cache = step >= 64 ? 0 : cache >> step;
+	s->alloc_cache = step >= 64 ? 0 : s->alloc_cache >> step;
 	s->alloc_count += n;
 	WRITE_ONCE(s->freeindex, next);
 	return n;

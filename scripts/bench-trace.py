@@ -309,7 +309,8 @@ STEP_OF_LINE = [
     (r'waste|->kmalloc', 'live waste (off)'),
     (r'memset', 'zeroing (init_on_alloc)'),
     (r'hook|IS_ENABLED|SLAB_RED_ZONE|SLAB_POISON|want_', 'hooks (tests)'),
-    (r'\*i\b|i < nr|nr == 1|nr <= 1|n < nr|n == nr|nr - n|objs \+ n|objs\[i\]', 'bulk loop'),
+    (r'\*i\b|i < nr|nr == 1|nr <= 1|n < nr|n == nr|nr - n|objs \+ n|objs\[i\]|objs\[k|'
+     r'\bk--|\bk\)|\+= back|\+= marked|back\+\+|marked\+\+', 'bulk loop'),
     (r'size_to_class|GOSLAB_MAX_SMALL_SIZE|!size', 'size to class'),
     (r'ZERO_OR_NULL|->state|stack|idx < 0|s->cache != c|free_refuse', 'checks'),
     (r'span_for_free|!s\)|goslab_span_of', 'span lookup'),
