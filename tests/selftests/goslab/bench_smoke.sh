@@ -85,16 +85,21 @@ _run icount icount=1 repeat=1 label=smoke \
 	workloads=fastpath,bulk,kmalloc,large,primitives,budget
 _check icount "$icount_key" "$icount"
 
-# The trace parameter: a few pairs of each kind, on demand.
+# The trace parameter: a few pairs of each kind, and a bulk of 8, on
+# demand; a count that is not a multiple of the bulk is refused.
 if out=$(insmod "$ko" workloads=none 2>&1); then
 	rc=0
-	echo 2 >/sys/module/goslab_bench/parameters/trace || rc=1
+	echo 8 >/sys/module/goslab_bench/parameters/trace || rc=1
+	if echo 2 >/sys/module/goslab_bench/parameters/trace 2>/dev/null; then
+		_diag "trace=2 was taken: not a multiple of 8"
+		rc=1
+	fi
 	rmmod goslab_bench || rc=1
 else
 	_diag "insmod $ko workloads=none: $out"
 	rc=1
 fi
-_result $rc "goslab_bench runs pairs on a write to its trace parameter"
+_result $rc "goslab_bench runs pairs and bulks on a write to its trace parameter"
 
 _diag "$_failed of $_nr failed"
 [ $_failed = 0 ] && exit $ksft_pass
