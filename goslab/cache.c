@@ -414,7 +414,9 @@ EXPORT_SYMBOL_GPL(goslab_cache_free);
  * freed as free_span() does one: its slot, its liveness, then the step back
  * (@own: @s is this context's span) or a bit in free_bits. @plain: the
  * span has nothing to tell per object but the heap profile (see
- * bulk_free_plain()), and the geometry is read once. The object just below
+ * bulk_free_plain()), the geometry is read once and, in this context's
+ * span, freeindex and allocCache are stepped back in locals
+ * (struct goslab_unalloc_run), written once at the end. The object just below
  * the one freed, as a bulk allocation's objects come back newest first,
  * is its slot less one: that needs no division. NULL entries are skipped.
  * Adds to *@local and *@count the objects stepped back and marked free.
@@ -430,17 +432,23 @@ static __always_inline bool free_run_objs(struct goslab_cache *c,
 	const void *base = s->base;
 	unsigned long bytes = (unsigned long)s->nelems * s->elemsize;
 	u32 size = s->elemsize, divmul = s->divmul;
-	unsigned int back = 0, marked = 0;
+	unsigned int back = 0, marked = 0, fi;
+	struct goslab_unalloc_run run;
 	size_t k = *i;
-	bool ok = false;
+	bool ok = false, stepped;
 	void *obj = objs[k];
 	int idx = 0;
 
 	if (plain)
 		idx = goslab_obj_index(obj - base, bytes, size, divmul);
+	if (plain && own)
+		goslab_span_unalloc_begin(s, &run);
 	for (;;) {
 		if (plain) {
-			if (unlikely(idx < 0 || !goslab_span_obj_live(s, idx)))
+			/* Another CPU's span: its owner moves freeindex on. */
+			fi = own ? run.fi : READ_ONCE(s->freeindex);
+			if (unlikely(idx < 0 ||
+				     !goslab_span_obj_live_at(s, idx, fi)))
 				break;
 			goslab_profile_free(obj);
 		} else {
@@ -448,7 +456,13 @@ static __always_inline bool free_run_objs(struct goslab_cache *c,
 			if (unlikely(idx < 0))
 				break;
 		}
-		if (own && goslab_span_unalloc(s, idx)) {
+		if (!own)
+			stepped = false;
+		else if (plain)
+			stepped = goslab_span_unalloc_next(s, &run, idx);
+		else
+			stepped = goslab_span_unalloc(s, idx);
+		if (stepped) {
 			back++;
 		} else {
 			goslab_span_mark_free(s, idx);
@@ -469,6 +483,8 @@ static __always_inline bool free_run_objs(struct goslab_cache *c,
 		if (plain)
 			idx = goslab_obj_index(obj - base, bytes, size, divmul);
 	}
+	if (plain && own)
+		goslab_span_unalloc_end(s, &run);
 	*i = k;
 	*local += back;
 	*count += marked;

@@ -234,6 +234,19 @@ static __always_inline int goslab_span_obj_index(struct goslab_span *s,
 				s->elemsize, s->divmul);
 }
 
+/*
+ * goslab_span_obj_live() with freeindex @fi: the span's own, or that of a
+ * run of step backs not written yet (struct goslab_unalloc_run).
+ */
+static __always_inline bool goslab_span_obj_live_at(struct goslab_span *s,
+						    unsigned int idx,
+						    unsigned int fi)
+{
+	if (idx >= fi && !test_bit(idx, s->alloc_bits))
+		return false;
+	return !test_bit(idx, s->free_bits);
+}
+
 /**
  * goslab_span_obj_live() - is a slot allocated right now?
  * @s: span of small objects; the caller holds s->lock
@@ -249,9 +262,7 @@ static __always_inline int goslab_span_obj_index(struct goslab_span *s,
 static __always_inline bool goslab_span_obj_live(struct goslab_span *s,
 						 unsigned int idx)
 {
-	if (idx >= READ_ONCE(s->freeindex) && !test_bit(idx, s->alloc_bits))
-		return false;
-	return !test_bit(idx, s->free_bits);
+	return goslab_span_obj_live_at(s, idx, READ_ONCE(s->freeindex));
 }
 
 /*
@@ -265,6 +276,58 @@ static __always_inline unsigned int goslab_span_mark_free(struct goslab_span *s,
 	return ++s->pending;
 }
 
+/**
+ * struct goslab_unalloc_run - step backs of one hold of s->lock
+ * @fi: freeindex as stepped back so far.
+ * @cache: allocCache as stepped back so far.
+ * @n: slots stepped back.
+ *
+ * A bulk free steps back over many slots of its own span in a row: it keeps
+ * freeindex and allocCache here and writes them once, at
+ * goslab_span_unalloc_end(). Until then the span's own freeindex is stale:
+ * liveness must be read with goslab_span_obj_live_at(s, idx, @fi).
+ */
+struct goslab_unalloc_run {
+	unsigned int fi;
+	unsigned int n;
+	u64 cache;
+};
+
+static __always_inline void goslab_span_unalloc_begin(struct goslab_span *s,
+						      struct goslab_unalloc_run *r)
+{
+	r->fi = s->freeindex;
+	r->cache = s->alloc_cache;
+	r->n = 0;
+}
+
+/* goslab_span_unalloc() within a run: see there. */
+static __always_inline bool goslab_span_unalloc_next(struct goslab_span *s,
+						     struct goslab_unalloc_run *r,
+						     unsigned int idx)
+{
+	if (idx + 1 != r->fi || !(r->fi % 64))
+		return false;
+	/* Live since the last sweep: free from now on, as for a sweep. */
+	if (test_bit(idx, s->alloc_bits))
+		__clear_bit(idx, s->alloc_bits);
+	/* allocCache covers the slots from freeindex to the word's end. */
+	r->cache = (r->cache << 1) | 1;
+	r->fi = idx;
+	r->n++;
+	return true;
+}
+
+static __always_inline void goslab_span_unalloc_end(struct goslab_span *s,
+						    struct goslab_unalloc_run *r)
+{
+	if (!r->n)
+		return;
+	s->alloc_cache = r->cache;
+	s->alloc_count -= r->n;
+	WRITE_ONCE(s->freeindex, r->fi);
+}
+
 /*
  * Give back the slot just below freeindex, which the caller is freeing
  * (it is live, checked under s->lock, which the caller holds): freeindex
@@ -275,17 +338,12 @@ static __always_inline unsigned int goslab_span_mark_free(struct goslab_span *s,
  */
 static inline bool goslab_span_unalloc(struct goslab_span *s, unsigned int idx)
 {
-	unsigned int fi = s->freeindex;
+	struct goslab_unalloc_run r;
 
-	if (idx + 1 != fi || !(fi % 64))
+	goslab_span_unalloc_begin(s, &r);
+	if (!goslab_span_unalloc_next(s, &r, idx))
 		return false;
-	/* Live since the last sweep: free from now on, as for a sweep. */
-	if (test_bit(idx, s->alloc_bits))
-		__clear_bit(idx, s->alloc_bits);
-	/* allocCache covers the slots from freeindex to the word's end. */
-	s->alloc_cache = (s->alloc_cache << 1) | 1;
-	s->alloc_count--;
-	WRITE_ONCE(s->freeindex, idx);
+	goslab_span_unalloc_end(s, &r);
 	return true;
 }
 

@@ -282,6 +282,9 @@ STEP_OF_FN = [
     ('goslab_span_next_free', 'allocCache scan'),
     ('goslab_span_obj', 'allocCache scan'),
     ('goslab_span_unalloc', 'step back'),
+    ('goslab_span_unalloc_begin', 'step back'),
+    ('goslab_span_unalloc_next', 'step back'),
+    ('goslab_span_unalloc_end', 'step back'),
     ('goslab_mcache_free_local', 'step back'),
     ('goslab_stat', 'stats'),
     ('trace_goslab_alloc', 'tracepoints (off)'),
@@ -298,6 +301,7 @@ STEP_OF_FN = [
     ('goslab_span_obj_index', 'checks'),
     ('goslab_obj_index', 'checks'),
     ('goslab_span_obj_live', 'checks'),
+    ('goslab_span_obj_live_at', 'checks'),
     ('goslab_span_of', 'span lookup'),
 ]
 

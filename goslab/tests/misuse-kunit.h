@@ -116,6 +116,7 @@ enum bulk_bad {
 	BULK_DOUBLE,		/* an object freed already */
 	BULK_PAST_END,		/* the span's tail, past its last slot */
 	BULK_WRONG_CACHE,	/* an object of another cache */
+	BULK_TWICE,		/* an object freed just before in the same run */
 	BULK_NR_BAD,
 };
 
@@ -124,6 +125,7 @@ static const enum goslab_bad bulk_bad_what[BULK_NR_BAD] = {
 	[BULK_DOUBLE] = GOSLAB_BAD_DOUBLE_FREE,
 	[BULK_PAST_END] = GOSLAB_BAD_NOT_OURS,
 	[BULK_WRONG_CACHE] = GOSLAB_BAD_WRONG_CACHE,
+	[BULK_TWICE] = GOSLAB_BAD_DOUBLE_FREE,
 };
 
 /*
@@ -171,9 +173,13 @@ static void goslab_misuse_test_bulk_run(struct kunit *test)
 				bad = goslab_span_of(o[4])->base +
 				      c->nelems * c->elemsize;
 				break;
-			default:
+			case BULK_WRONG_CACHE:
 				stray = goslab_cache_alloc(other, GFP_KERNEL);
 				bad = stray;
+				break;
+			default:
+				/* Freed (stepped back, if it can be) first. */
+				bad = o[5];
 				break;
 			}
 			memcpy(a, o, 4 * sizeof(void *));

@@ -9,7 +9,8 @@
  * goslab_span_obj_live(), then goslab_span_mark_free(); or, as
  * goslab_mcache_free_local() does for the CPU's own span,
  * goslab_span_unalloc(). A bulk take (goslab_span_take_fast()) must leave the
- * span exactly as the same number of goslab_span_next_free_fast() calls.
+ * span exactly as the same number of goslab_span_next_free_fast() calls; a
+ * run of step backs (struct goslab_unalloc_run) as many goslab_span_unalloc().
  */
 #include "fuzz.h"
 
@@ -98,6 +99,44 @@ static int pick(struct input *in, enum slot st)
 	return -1;
 }
 
+/*
+ * What a bulk free does in its own span (free_run_objs()): up to @m frees
+ * of live slots, most of them the slot just below freeindex, stepped back
+ * through a struct goslab_unalloc_run and the others marked in free_bits;
+ * liveness is read with the run's freeindex, so that a slot stepped back
+ * in the run is free to a second free of it in the same run.
+ */
+static void check_unalloc_run(struct input *in, unsigned int m)
+{
+	struct goslab_unalloc_run run;
+	unsigned int j;
+	int k;
+	bool want;
+
+	goslab_span_unalloc_begin(&s, &run);
+	for (j = 0; j < m && more(in); j++) {
+		k = model_fi && state[model_fi - 1] == LIVE && (take(in, 1) & 3) ?
+		    (int)model_fi - 1 : pick(in, LIVE);
+		if (k < 0)
+			break;
+		CHECK(goslab_span_obj_live_at(&s, k, run.fi), "run: live slot %d", k);
+		want = k + 1 == (int)model_fi && model_fi % 64;
+		CHECK(goslab_span_unalloc_next(&s, &run, k) == want,
+		      "run: unalloc %d at freeindex %u", k, model_fi);
+		if (want) {
+			state[k] = FREE;
+			swept_bits[k] = false;
+			model_fi = k;
+		} else {
+			goslab_span_mark_free(&s, k);
+			state[k] = PENDING;
+		}
+		CHECK(!goslab_span_obj_live_at(&s, k, run.fi), "run: freed slot %d live", k);
+	}
+	goslab_span_unalloc_end(&s, &run);
+	CHECK(s.freeindex == model_fi, "run: freeindex %u, model %u", s.freeindex, model_fi);
+}
+
 static void setup(struct input *in)
 {
 	unsigned int cls = take(in, 1), npages;
@@ -138,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		unsigned long off;
 		int got, k;
 
-		switch (op % 10) {
+		switch (op % 11) {
 		case 0: case 1: case 2:	/* allocate: fast path, then slow */
 			want = model_next();
 			got = goslab_span_next_free_fast(&s);
@@ -202,6 +241,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 				state[want] = LIVE;
 				model_fi = want + 1;
 			}
+			break;
+		case 9:			/* the owner frees a run under one lock hold */
+			check_unalloc_run(&in, 1 + take(&in, 1) % 16);
 			break;
 		default:		/* object index of an address */
 			off = take(&in, 3) % ((unsigned long)s.nelems * s.elemsize + 64);
