@@ -142,17 +142,65 @@ static void bulk_alloc_plain(struct goslab_cache *c, gfp_t gfp, size_t nr,
 			     void **objs, unsigned long caller)
 {
 	long bytes = (long)nr * c->size;
-	size_t i;
+	size_t i, j;
 
-	if (goslab_want_zero(c, gfp))
-		for (i = 0; i < nr; i++)
-			memset(objs[i], 0, c->size);
+	/*
+	 * Objects of consecutive slots that are all of the slot (kmalloc
+	 * classes, most caches) are zeroed with one memset().
+	 */
+	if (goslab_want_zero(c, gfp)) {
+		for (i = 0; i < nr; i = j) {
+			for (j = i + 1; j < nr && c->size == c->elemsize &&
+			     objs[j] == objs[j - 1] + c->size; j++)
+				;
+			memset(objs[i], 0, (j - i) * c->size);
+		}
+	}
 	if (!static_branch_unlikely(&goslab_profile_on) ||
 	    likely(this_cpu_sub_return(goslab_profile_next, bytes) >= 0))
 		return;
 	this_cpu_add(goslab_profile_next, bytes);
 	for (i = 0; i < nr; i++)
 		goslab_profile_alloc(objs[i], c->size, caller);
+}
+
+/* goslab_cache_alloc_bulk() of other than one object. */
+static noinline int cache_alloc_bulk(struct goslab_cache *cache, gfp_t gfp,
+				     size_t nr, void **objs,
+				     unsigned long caller)
+{
+	size_t i = 0, n;
+
+	while (i < nr) {
+		n = goslab_mcache_alloc_bulk(cache, nr - i, objs + i);
+		i += n;
+		if (i < nr) {
+			objs[i] = goslab_mcache_alloc(cache, gfp);
+			if (!objs[i])
+				goto fail;
+			i++;
+		}
+	}
+	if (likely(goslab_alloc_plain(cache)))
+		bulk_alloc_plain(cache, gfp, nr, objs, caller);
+	else
+		for (i = 0; i < nr; i++)
+			__goslab_obj_alloc_hook(cache, objs[i], cache->size,
+						cache->elemsize, gfp, caller);
+	return nr;
+fail:
+	goslab_stat(cache, GOSLAB_ALLOC_FAIL);
+	while (i--) {
+		unsigned long flags;
+
+		/* Never seen by the caller: known to kmemleak for the free only. */
+		kmemleak_alloc(objs[i], cache->size, 1, gfp);
+		local_irq_save(flags);
+		goslab_cache_free_span(cache, goslab_span_of(objs[i]), objs[i],
+				       caller);
+		local_irq_restore(flags);
+	}
+	return 0;
 }
 
 /**
@@ -169,43 +217,14 @@ static void bulk_alloc_plain(struct goslab_cache *c, gfp_t gfp, size_t nr,
 int goslab_cache_alloc_bulk(struct goslab_cache *cache, gfp_t gfp, size_t nr,
 			    void **objs)
 {
-	size_t i = 0, n;
+	void *obj;
 
-	if (nr == 1) {
-		objs[0] = goslab_cache_alloc_fast(cache, gfp, cache->size,
-						  _RET_IP_);
-		return objs[0] ? 1 : 0;
-	}
-	while (i < nr) {
-		n = goslab_mcache_alloc_bulk(cache, nr - i, objs + i);
-		i += n;
-		if (i < nr) {
-			objs[i] = goslab_mcache_alloc(cache, gfp);
-			if (!objs[i])
-				goto fail;
-			i++;
-		}
-	}
-	if (likely(goslab_alloc_plain(cache)))
-		bulk_alloc_plain(cache, gfp, nr, objs, _RET_IP_);
-	else
-		for (i = 0; i < nr; i++)
-			__goslab_obj_alloc_hook(cache, objs[i], cache->size,
-						cache->elemsize, gfp, _RET_IP_);
-	return nr;
-fail:
-	goslab_stat(cache, GOSLAB_ALLOC_FAIL);
-	while (i--) {
-		unsigned long flags;
-
-		/* Never seen by the caller: known to kmemleak for the free only. */
-		kmemleak_alloc(objs[i], cache->size, 1, gfp);
-		local_irq_save(flags);
-		goslab_cache_free_span(cache, goslab_span_of(objs[i]), objs[i],
-				       _RET_IP_);
-		local_irq_restore(flags);
-	}
-	return 0;
+	/* One object: the fast path of goslab_cache_alloc(). */
+	if (nr != 1)
+		return cache_alloc_bulk(cache, gfp, nr, objs, _RET_IP_);
+	obj = goslab_cache_alloc_fast(cache, gfp, cache->size, _RET_IP_);
+	objs[0] = obj;
+	return obj ? 1 : 0;
 }
 EXPORT_SYMBOL_GPL(goslab_cache_alloc_bulk);
 
@@ -547,6 +566,31 @@ static struct goslab_span *bulk_own_span(struct goslab_cache *cache)
 	return cache && goslab_may_reuse_last() ? *goslab_mcache_slot(cache) : NULL;
 }
 
+/* goslab_cache_free_bulk() of more than one object. */
+static noinline void cache_free_bulk(struct goslab_cache *cache, size_t nr,
+				     void **objs, unsigned long caller)
+{
+	struct goslab_span *s, *mine;
+	unsigned int local = 0;
+	unsigned long flags;
+	size_t i = nr;
+
+	local_irq_save(flags);
+	mine = bulk_own_span(cache);
+	while (i--) {
+		if (ZERO_OR_NULL_PTR(objs[i]))
+			continue;
+		s = goslab_span_of(objs[i]);
+		if (s)
+			local += free_run(cache, s, mine, objs, &i, caller);
+		else
+			goslab_free_refuse(cache, NULL, objs[i], caller);
+	}
+	if (local)
+		__this_cpu_add(cache->cpu->stat[GOSLAB_FREE], local);
+	local_irq_restore(flags);
+}
+
 /**
  * goslab_cache_free_bulk() - free several objects of one cache
  * @cache: cache
@@ -562,30 +606,11 @@ static struct goslab_span *bulk_own_span(struct goslab_cache *cache)
  */
 void goslab_cache_free_bulk(struct goslab_cache *cache, size_t nr, void **objs)
 {
-	struct goslab_span *s, *mine;
-	unsigned int local = 0;
-	unsigned long flags;
-	size_t i = nr;
-
-	if (nr <= 1) {
-		if (nr)
-			cache_free_obj(cache, objs[0], _RET_IP_);
-		return;
-	}
-	local_irq_save(flags);
-	mine = bulk_own_span(cache);
-	while (i--) {
-		if (ZERO_OR_NULL_PTR(objs[i]))
-			continue;
-		s = goslab_span_of(objs[i]);
-		if (s)
-			local += free_run(cache, s, mine, objs, &i, _RET_IP_);
-		else
-			goslab_free_refuse(cache, NULL, objs[i], _RET_IP_);
-	}
-	if (local)
-		__this_cpu_add(cache->cpu->stat[GOSLAB_FREE], local);
-	local_irq_restore(flags);
+	/* One object: the fast path of goslab_cache_free(). */
+	if (nr == 1)
+		cache_free_obj(cache, objs[0], _RET_IP_);
+	else if (nr)
+		cache_free_bulk(cache, nr, objs, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_free_bulk);
 

@@ -167,43 +167,6 @@ take:
 	return obj;
 }
 
-/**
- * goslab_mcache_alloc_bulk() - up to @nr objects of this context's span
- * @cache: cache
- * @nr: objects wanted
- * @objs: where they go
- *
- * Takes what the span has, with preemption off once, without refilling.
- *
- * Context: any but NMI.
- * Return: objects taken.
- */
-size_t goslab_mcache_alloc_bulk(struct goslab_cache *cache, size_t nr,
-				void **objs)
-{
-	struct goslab_span *s;
-	size_t n = 0;
-	int idx;
-
-	/* NMI's slot is always empty: goslab_mcache_alloc() refuses NMI. */
-	preempt_disable();
-	s = *goslab_mcache_slot(cache);
-	while (s && n < nr) {
-		n += goslab_span_take_fast(s, objs + n,
-					   min_t(size_t, nr - n, 64));
-		if (n == nr)
-			break;
-		/* The next word of allocBits, or the span is used up. */
-		idx = goslab_span_next_free(s);
-		if (idx >= s->nelems)
-			break;
-		objs[n++] = goslab_span_obj(s, idx);
-	}
-	__this_cpu_add(cache->cpu->stat[GOSLAB_ALLOC_FAST], n);
-	preempt_enable();
-	return n;
-}
-
 /*
  * Hand back the spans of @cpu's mcache, or of this CPU's if @cpu < 0. They
  * are taken with interrupts off: on this CPU no context can then be using

@@ -7,6 +7,7 @@
 #ifndef _GOSLAB_MCACHE_H
 #define _GOSLAB_MCACHE_H
 
+#include <linux/minmax.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/workqueue.h>
@@ -68,8 +69,6 @@ void goslab_mcache_drain_cpu(struct goslab_cache *c, int cpu);
 void goslab_mcache_drain_all(struct goslab_cache *c);
 unsigned int goslab_mcache_drain_held(struct goslab_cache *c);
 void *goslab_mcache_alloc(struct goslab_cache *c, gfp_t gfp);
-size_t goslab_mcache_alloc_bulk(struct goslab_cache *c, size_t nr,
-				void **objs);
 
 /* This CPU's span for the current context; preemption off. */
 static __always_inline struct goslab_span **
@@ -109,6 +108,43 @@ static __always_inline void *goslab_mcache_alloc_fast(struct goslab_cache *c)
 	}
 	preempt_enable();
 	return obj;
+}
+
+/**
+ * goslab_mcache_alloc_bulk() - up to @nr objects of this context's span
+ * @cache: cache
+ * @nr: objects wanted
+ * @objs: where they go
+ *
+ * Takes what the span has, with preemption off once, without refilling.
+ *
+ * Context: any but NMI.
+ * Return: objects taken.
+ */
+static __always_inline size_t
+goslab_mcache_alloc_bulk(struct goslab_cache *cache, size_t nr, void **objs)
+{
+	struct goslab_span *s;
+	size_t n = 0;
+	int idx;
+
+	/* NMI's slot is always empty: goslab_mcache_alloc() refuses NMI. */
+	preempt_disable();
+	s = *goslab_mcache_slot(cache);
+	while (s && n < nr) {
+		n += goslab_span_take_fast(s, objs + n,
+					   min_t(size_t, nr - n, 64));
+		if (n == nr)
+			break;
+		/* The next word of allocBits, or the span is used up. */
+		idx = goslab_span_next_free(s);
+		if (idx >= s->nelems)
+			break;
+		objs[n++] = goslab_span_obj(s, idx);
+	}
+	__this_cpu_add(cache->cpu->stat[GOSLAB_ALLOC_FAST], n);
+	preempt_enable();
+	return n;
 }
 
 #if GOSLAB_TEST_BUILD

@@ -238,6 +238,52 @@ static void goslab_mcache_test_bulk(struct kunit *test)
 	goslab_cache_free(c, first);
 }
 
+/*
+ * A __GFP_ZERO bulk of objects in consecutive slots, freed dirty just
+ * before and stepped back over: every byte of each is zero, and the live
+ * object below and the free slot above keep what they held (the bulk
+ * zeroes such objects with one memset()).
+ */
+static void goslab_mcache_test_bulk_zero(struct kunit *test)
+{
+	struct goslab_cache *c = mcache_test_cache(test, "kunit_mc_zero");
+	bool reuse = goslab_kasan_reuse_last;
+	void *below, *above, *o[9];
+	unsigned int i;
+
+	goslab_kasan_reuse_last = true;
+	migrate_disable();
+	below = goslab_cache_alloc(c, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, goslab_cache_alloc_bulk(c, GFP_KERNEL, 9, o), 9);
+	for (i = 0; below && i < 9; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, o[i], below + (i + 1) * c->elemsize);
+		memset(o[i], 0x5a, c->size);
+	}
+	if (below)
+		memset(below, 0xa5, c->size);
+	goslab_cache_free_bulk(c, 9, o);
+	KUNIT_EXPECT_EQ(test, goslab_cache_alloc_bulk(c, GFP_KERNEL | __GFP_ZERO,
+						      8, o), 8);
+	above = goslab_cache_alloc(c, GFP_KERNEL);
+	migrate_enable();
+	goslab_kasan_reuse_last = reuse;
+	KUNIT_ASSERT_NOT_NULL(test, below);
+	KUNIT_ASSERT_NOT_NULL(test, above);
+	for (i = 0; i < 8; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, o[i], below + (i + 1) * c->elemsize);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(o[i], 0, c->size),
+				      "object %u of the bulk", i);
+	}
+	KUNIT_EXPECT_NULL(test, memchr_inv(below, 0xa5, c->size));
+	/* The slot above the bulk, dirty when freed: untouched. */
+	KUNIT_EXPECT_PTR_EQ(test, above, below + 9 * c->elemsize);
+	if (!want_init_on_alloc(GFP_KERNEL) && !want_init_on_free())
+		KUNIT_EXPECT_NULL(test, memchr_inv(above, 0x5a, c->size));
+	goslab_cache_free_bulk(c, 8, o);
+	goslab_cache_free(c, above);
+	goslab_cache_free(c, below);
+}
+
 /* The task mcache_test_migrate() moves once, and the CPU it moves it to. */
 static struct task_struct *mcache_test_mover;
 static int mcache_test_to_cpu;
@@ -305,6 +351,7 @@ static struct kunit_case goslab_mcache_cases[] = {
 	KUNIT_CASE(goslab_mcache_test_uncache_full),
 	KUNIT_CASE(goslab_mcache_test_drain),
 	KUNIT_CASE(goslab_mcache_test_bulk),
+	KUNIT_CASE(goslab_mcache_test_bulk_zero),
 	KUNIT_CASE(goslab_mcache_test_refill_migrated),
 	{}
 };
