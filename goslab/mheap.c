@@ -211,6 +211,16 @@ static void chunk_release(struct goslab_chunk *c)
 	atomic_long_sub(c->npages - c->nabsent, &goslab_buddy_pages);
 }
 
+/* A search looked at one more chunk: counted for the tests that bound it. */
+static inline void heap_examined(struct goslab_heap *h)
+{
+#if GOSLAB_TEST_BUILD
+	h->examined++;
+#endif
+}
+
+#define heap_for_each_chunk(h, c)	list_for_each_entry(c, &(h)->chunks, list)
+
 /* The hint is the first chunk that may have a free page; NULL: none has. */
 static void hint_lower(struct goslab_heap *h, struct goslab_chunk *c)
 {
@@ -241,6 +251,7 @@ static struct goslab_chunk *heap_take(struct goslab_heap *h, unsigned int n,
 		return NULL;
 	c = h->hint;
 	list_for_each_entry_from(c, &h->chunks, list) {
+		heap_examined(h);
 		idx = chunk_find(c, n, align);
 		if (idx >= 0) {
 			chunk_mark(c, idx, n, true);
@@ -677,6 +688,7 @@ static bool pcache_refill(struct goslab_heap *h, struct goslab_pcache *pc,
 		goto fail;
 	c = h->hint;
 	list_for_each_entry_from(c, &h->chunks, list) {
+		heap_examined(h);
 		if (c->root.max < n)
 			continue;
 		for (i = 0; i < chunk_words(c); i++) {
@@ -984,6 +996,7 @@ int goslab_heap_free_pages(struct goslab_heap *h, unsigned long pfn,
 		goto bad;
 	spin_lock_irqsave(&h->lock, flags);
 	list_for_each_entry(c, &h->chunks, list) {
+		heap_examined(h);
 		if (pfn >= c->pfn && pfn + npages <= c->pfn + c->npages) {
 			found = c;
 			break;
@@ -1024,6 +1037,7 @@ unsigned long goslab_heap_release_free(struct goslab_heap *h,
 	list_for_each_entry_safe(c, tmp, &h->chunks, list) {
 		if (released >= max_pages)
 			break;
+		heap_examined(h);
 		if (c->nfree + c->nabsent != c->npages)
 			continue;
 		if (idle_only && time_before(jiffies, c->idle_since + HZ))

@@ -131,6 +131,8 @@ struct goslab_pcache {
  * @pcache: per-CPU page caches, each under its own lock.
  * @spans: fixalloc for span structs, node-local; its own lock.
  * @chunkmeta: fixalloc for chunk structs, node-local; its own lock.
+ * @examined: test build only: chunks the searches looked at, for the
+ *	KUnit cases that bound them; @lock.
  */
 struct goslab_heap {
 	spinlock_t lock;		/* chunk list, bitmaps, summaries */
@@ -152,6 +154,9 @@ struct goslab_heap {
 	struct goslab_pcache __percpu *pcache;
 	struct goslab_fixalloc spans;
 	struct goslab_fixalloc chunkmeta;
+#if GOSLAB_TEST_BUILD
+	unsigned long examined;		/* lock */
+#endif
 };
 
 /* Heap serving (node, zone): its own, or the nearest node's with that zone. */

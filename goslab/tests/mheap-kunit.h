@@ -720,6 +720,144 @@ static void goslab_heap_test_release_free(struct kunit *test)
 	heap_test_free(test, h, pfn[0], 1);
 }
 
+/* === Searches among many chunks === */
+
+#define HEAP_TEST_MANY		256
+#define HEAP_TEST_MANY_ORDER	3
+
+/*
+ * Chunks one search may look at among @n: a red-black tree of @n nodes is
+ * at most 2 * log2(@n + 1) high, with room to spare. A walk of the chunks
+ * in address order looks at every chunk before the one it wants.
+ */
+static unsigned int heap_test_search_bound(unsigned int n)
+{
+	return 3 * ilog2(n) + 4;
+}
+
+/*
+ * Grow @h by @n chunks of 1 << @order pages and put them, in address
+ * order, in @cs. Small chunks, so that hundreds of them fit in the VM.
+ */
+static void heap_test_add_chunks(struct kunit *test, struct goslab_heap *h,
+				 struct goslab_chunk **cs, unsigned int n,
+				 unsigned int order)
+{
+	struct goslab_chunk *c;
+	struct page *page;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		page = alloc_pages_node(h->nid, GFP_KERNEL | __GFP_THISNODE |
+					__GFP_NOWARN, order);
+		if (!page)
+			kunit_skip(test, "no order-%u block for chunk %u", order, i);
+		KUNIT_ASSERT_EQ(test, heap_add_chunk(h, page, order, GFP_KERNEL), 0);
+	}
+	i = 0;
+	heap_for_each_chunk(h, c) {
+		KUNIT_ASSERT_LT(test, i, n);
+		cs[i++] = c;
+	}
+	KUNIT_ASSERT_EQ(test, i, n);
+}
+
+/*
+ * With many chunks, every search under the heap lock looks at O(log n) of
+ * them: first fit, its aligned fallback, the page-cache refill, the
+ * lookup by page frame and the release of free chunks. Every chunk but
+ * the last (by address) has pages 0 and 7 in use: its free run 1..6 holds
+ * 6 pages but not 4 on a multiple of 4, and no 7; the last chunk is free.
+ */
+static void goslab_heap_test_bounded_search(struct kunit *test)
+{
+	const unsigned int n = HEAP_TEST_MANY, bound = heap_test_search_bound(n);
+	struct goslab_heap *h = heap_test_create(test, numa_mem_id());
+	struct goslab_chunk **cs, *c7, *c4, *last;
+	unsigned long seen7, seen4, seen;
+	struct goslab_pcache pc = { };
+	unsigned int i, idx7 = 0, idx4 = 0;
+	bool refilled;
+
+	cs = kunit_kcalloc(test, n, sizeof(*cs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cs);
+	heap_test_add_chunks(test, h, cs, n, HEAP_TEST_MANY_ORDER);
+	last = cs[n - 1];
+	spin_lock_irq(&h->lock);
+	for (i = 0; i < n - 1; i++) {
+		chunk_mark(cs[i], 0, 1, true);
+		chunk_mark(cs[i], 7, 1, true);
+	}
+
+	/* 7 pages: the first chunk with a run that long holds them. */
+	h->examined = 0;
+	c7 = heap_take(h, 7, 1, &idx7);
+	seen7 = h->examined;
+	if (c7)
+		chunk_mark(c7, idx7, 7, false);
+	/* 4 on a multiple of 4: the first run of 4 is misplaced. */
+	h->examined = 0;
+	c4 = heap_take(h, 4, 4, &idx4);
+	seen4 = h->examined;
+	if (c4)
+		chunk_mark(c4, idx4, 4, false);
+	spin_unlock_irq(&h->lock);
+	KUNIT_EXPECT_PTR_EQ(test, c7, last);
+	KUNIT_EXPECT_EQ(test, idx7, 0);
+	KUNIT_EXPECT_LE_MSG(test, seen7, bound, "first fit among %u chunks", n);
+	KUNIT_EXPECT_PTR_EQ(test, c4, last);
+	KUNIT_EXPECT_EQ(test, idx4, 0);
+	KUNIT_EXPECT_LE_MSG(test, seen4, 2 * bound,
+			    "aligned first fit among %u chunks", n);
+	KUNIT_EXPECT_TRUE(test, goslab_heap_check(h));
+
+	/* The page cache: only the last chunk has a word with 4 on a multiple of 4. */
+	spin_lock_init(&pc.lock);
+	spin_lock_irq(&h->lock);
+	h->examined = 0;
+	spin_unlock_irq(&h->lock);
+	spin_lock_irq(&pc.lock);
+	refilled = pcache_refill(h, &pc, 4, 4);
+	seen = h->examined;
+	KUNIT_EXPECT_TRUE(test, refilled);
+	KUNIT_EXPECT_PTR_EQ(test, pc.chunk, last);
+	KUNIT_EXPECT_LE_MSG(test, seen, 2 * bound, "refill among %u chunks", n);
+	pcache_flush(h, &pc);
+	spin_unlock_irq(&pc.lock);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&h->cached), 0);
+
+	/* A page of the last chunk but one, looked up by its frame. */
+	atomic_long_add(1, &h->inuse);
+	spin_lock_irq(&h->lock);
+	h->examined = 0;
+	spin_unlock_irq(&h->lock);
+	KUNIT_EXPECT_EQ(test, goslab_heap_free_pages(h, cs[n - 2]->pfn + 7, 1), 0);
+	seen = h->examined;
+	KUNIT_EXPECT_LE_MSG(test, seen, bound, "lookup among %u chunks", n);
+
+	/* Only the last chunk is free, and not idle for a second yet. */
+	spin_lock_irq(&h->lock);
+	last->idle_since = jiffies;
+	h->examined = 0;
+	spin_unlock_irq(&h->lock);
+	KUNIT_EXPECT_EQ(test, goslab_heap_release_free(h, ULONG_MAX, true), 0);
+	seen = h->examined;
+	KUNIT_EXPECT_LE_MSG(test, seen, 2, "release among %u chunks", n);
+	KUNIT_EXPECT_EQ(test, h->nchunks, n);
+
+	spin_lock_irq(&h->lock);
+	for (i = 0; i < n - 1; i++) {
+		chunk_mark(cs[i], 0, 1, false);
+		if (i != n - 2)
+			chunk_mark(cs[i], 7, 1, false);
+	}
+	spin_unlock_irq(&h->lock);
+	heap_test_assert_sane(test, h, 0);
+	KUNIT_EXPECT_EQ(test, goslab_heap_release_free(h, ULONG_MAX, false),
+			n << HEAP_TEST_MANY_ORDER);
+	KUNIT_EXPECT_EQ(test, h->nchunks, 0);
+}
+
 #ifdef CONFIG_FAULT_INJECTION
 struct heap_test_fault {
 	unsigned long probability;
@@ -1192,6 +1330,7 @@ static struct kunit_case goslab_heap_test_cases[] = {
 	KUNIT_CASE(goslab_heap_test_page_cache),
 	KUNIT_CASE(goslab_heap_test_node_locality),
 	KUNIT_CASE(goslab_heap_test_release_free),
+	KUNIT_CASE(goslab_heap_test_bounded_search),
 	KUNIT_CASE(goslab_heap_test_grow_failure),
 	KUNIT_CASE(goslab_heap_test_bad_input),
 	KUNIT_CASE(goslab_heap_test_span_map),
