@@ -6,11 +6,12 @@
  *
  * A chunk is a naturally aligned block of 1 << order pages. Each chunk keeps
  * a bitmap of its pages (set = in use) and a summary (start, max, end) of
- * every 64-page word; the chunk's root summary merges them. A search walks
- * the chunks in address order from the heap's hint and descends only into a
- * chunk whose root says a long enough run exists: address-ordered first fit,
- * as in Go, with one radix level per chunk and one per word. The bitmap
- * and summary operations themselves are in mpagealloc.c.
+ * every 64-page word; the chunk's root summary merges them. The chunks are
+ * an rbtree by address in which each node knows the longest run of its
+ * subtree, so a search goes down one path to the lowest chunk whose root
+ * says a long enough run exists, and into its words: address-ordered first
+ * fit, as in Go, in O(log n) chunks. The bitmap and summary operations
+ * themselves are in mpagealloc.c.
  *
  * Overview: Documentation/design.rst.
  */
@@ -30,6 +31,7 @@
 #include <linux/memory.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/rbtree_augmented.h>
 #include <linux/sched.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
@@ -100,20 +102,240 @@ static int chunk_find(const struct goslab_chunk *c, unsigned int n,
 					  align);
 }
 
+/* === The chunk tree: first fit in O(log n) chunks === */
+
+/*
+ * A heap's chunks are an rbtree by page frame in which each node also
+ * holds what its subtree can hold (struct goslab_chunk_max), as the kernel's
+ * vmalloc keeps the largest free area of each subtree of its free-space
+ * tree. The lowest chunk that fits a request is then one path from the
+ * root down: Go gets the same from its radix tree of summaries.
+ */
+
+static struct goslab_chunk *chunk_of(struct rb_node *node)
+{
+	return rb_entry_safe(node, struct goslab_chunk, node);
+}
+
+/* A search looked at one more chunk: counted for the tests that bound it. */
+static inline void heap_examined(struct goslab_heap *h)
+{
+#if GOSLAB_TEST_BUILD
+	h->examined++;
+#endif
+}
+
+/* What @c alone can hold. */
+static struct goslab_chunk_max chunk_own_max(const struct goslab_chunk *c)
+{
+	struct goslab_chunk_max m = {
+		.max = c->root.max,
+		.whole = c->root.max == c->npages ? c->npages : 0,
+	};
+
+	return m;
+}
+
+static void chunk_max_add(struct goslab_chunk_max *m, struct rb_node *node)
+{
+	const struct goslab_chunk *child = chunk_of(node);
+
+	if (!child)
+		return;
+	m->max = max(m->max, child->subtree.max);
+	m->whole = max(m->whole, child->subtree.whole);
+}
+
+/*
+ * The rbtree's RBCOMPUTE: @c's subtree from @c and its children's. With
+ * @exit, true if that is what @c already had, so propagation stops there.
+ */
+static bool chunk_subtree_compute(struct goslab_chunk *c, bool exit)
+{
+	struct goslab_chunk_max m = chunk_own_max(c);
+
+	chunk_max_add(&m, c->node.rb_left);
+	chunk_max_add(&m, c->node.rb_right);
+	if (exit && c->subtree.max == m.max && c->subtree.whole == m.whole)
+		return true;
+	c->subtree = m;
+	return false;
+}
+
+RB_DECLARE_CALLBACKS(static, chunk_tree_cb, struct goslab_chunk, node,
+		     subtree, chunk_subtree_compute);
+
+/* Does @m hold a run of @max pages, or an entirely free chunk of @whole? */
+static bool chunk_max_fits(struct goslab_chunk_max m, unsigned int max,
+			   unsigned int whole)
+{
+	return m.max >= max || m.whole >= whole;
+}
+
+/*
+ * The lowest chunk with a free run of @max pages or more, or entirely
+ * free with @whole pages or more; NULL if none. A subtree whose summary
+ * fits has a chunk that fits, so the lowest is in the left subtree if that
+ * one fits, else it is the node, else it is in the right subtree: one path
+ * from the root, at most 2 * log2(n + 1) chunks.
+ */
+static struct goslab_chunk *heap_first(struct goslab_heap *h,
+				       unsigned int max, unsigned int whole)
+{
+	struct rb_node *node = h->chunks.rb_node;
+	struct goslab_chunk *c, *left;
+
+	lockdep_assert_held(&h->lock);
+	if (!node || !chunk_max_fits(chunk_of(node)->subtree, max, whole))
+		return NULL;
+	for (;;) {
+		c = chunk_of(node);
+		heap_examined(h);
+		left = chunk_of(node->rb_left);
+		if (left && chunk_max_fits(left->subtree, max, whole)) {
+			node = node->rb_left;
+			continue;
+		}
+		if (chunk_max_fits(chunk_own_max(c), max, whole))
+			return c;
+		node = node->rb_right;
+		/* The subtree fits, its left part and its root do not. */
+		if (WARN_ON_ONCE(!node))
+			return NULL;
+	}
+}
+
+/* The chunk holding page frame @pfn, or NULL. */
+static struct goslab_chunk *heap_chunk_of(struct goslab_heap *h,
+					  unsigned long pfn)
+{
+	struct rb_node *node = h->chunks.rb_node;
+	struct goslab_chunk *c;
+
+	lockdep_assert_held(&h->lock);
+	while (node) {
+		c = chunk_of(node);
+		heap_examined(h);
+		if (pfn < c->pfn)
+			node = node->rb_left;
+		else if (pfn >= c->pfn + c->npages)
+			node = node->rb_right;
+		else
+			return c;
+	}
+	return NULL;
+}
+
+/* The lowest chunk with a page at or above @pfn, or NULL. */
+static struct goslab_chunk *heap_chunk_from(struct goslab_heap *h,
+					    unsigned long pfn)
+{
+	struct rb_node *node = h->chunks.rb_node;
+	struct goslab_chunk *c, *found = NULL;
+
+	lockdep_assert_held(&h->lock);
+	while (node) {
+		c = chunk_of(node);
+		if (c->pfn + c->npages > pfn) {
+			found = c;
+			node = node->rb_left;
+		} else {
+			node = node->rb_right;
+		}
+	}
+	return found;
+}
+
+/* Every chunk of @h, in address order; under h->lock. */
+#define heap_for_each_chunk(h, c)					\
+	for (c = chunk_of(rb_first(&(h)->chunks)); c;			\
+	     c = chunk_of(rb_next(&c->node)))
+
+/* Add @c, whose root is up to date, to @h's tree. */
+static void heap_insert(struct goslab_heap *h, struct goslab_chunk *c)
+{
+	struct rb_node **link = &h->chunks.rb_node, *parent = NULL;
+	struct goslab_chunk *p;
+
+	lockdep_assert_held(&h->lock);
+	c->subtree = chunk_own_max(c);
+	while (*link) {
+		parent = *link;
+		p = chunk_of(parent);
+		/* @c goes below @p: @p's subtree holds what @c holds. */
+		p->subtree.max = max(p->subtree.max, c->subtree.max);
+		p->subtree.whole = max(p->subtree.whole, c->subtree.whole);
+		link = c->pfn < p->pfn ? &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&c->node, parent, link);
+	rb_insert_augmented(&c->node, &h->chunks, &chunk_tree_cb);
+}
+
+/* Take @c out of @h's tree and off the list of free chunks. */
+static void heap_remove(struct goslab_heap *h, struct goslab_chunk *c)
+{
+	lockdep_assert_held(&h->lock);
+	rb_erase_augmented(&c->node, &h->chunks, &chunk_tree_cb);
+	list_del_init(&c->free);
+}
+
+/* Every page free but those given back (chunk_release() takes it whole). */
+static bool chunk_is_free(const struct goslab_chunk *c)
+{
+	return c->nfree + c->nabsent == c->npages;
+}
+
+/*
+ * @c's bitmap changed (it was entirely free if @was_free): merge its root
+ * again and carry it up the tree, and put the chunk on the list of free
+ * chunks when it becomes entirely free, or take it off when it stops.
+ */
+static void chunk_changed(struct goslab_chunk *c, bool was_free)
+{
+	struct goslab_heap *h = c->heap;
+	bool free = chunk_is_free(c);
+
+	lockdep_assert_held(&h->lock);
+	c->root = merge_sums(c->sum, chunk_words(c));
+	chunk_tree_cb_propagate(&c->node, NULL);
+	if (free == was_free)
+		return;
+	if (free) {
+		/* Last on the list and newest: the list stays oldest first. */
+		c->idle_since = jiffies;
+		list_add_tail(&c->free, &h->free_chunks);
+	} else {
+		list_del_init(&c->free);
+	}
+}
+
 /* Set or clear pages [idx, idx + n) and bring the summaries up to date. */
 static void chunk_mark(struct goslab_chunk *c, unsigned int idx,
 		       unsigned int n, bool used)
 {
+	bool was_free = chunk_is_free(c);
+
 	lockdep_assert_held(&c->heap->lock);
 	goslab_palloc_mark(c->bits, c->sum, idx, n, used);
-	c->root = merge_sums(c->sum, chunk_words(c));
-	if (used) {
+	if (used)
 		c->nfree -= n;
-	} else {
+	else
 		c->nfree += n;
-		if (c->nfree + c->nabsent == c->npages)
-			c->idle_since = jiffies;
-	}
+	chunk_changed(c, was_free);
+}
+
+/* Mark every free page of word @w in use; return them (set = was free). */
+static u64 chunk_take_word(struct goslab_chunk *c, unsigned int w)
+{
+	bool was_free = chunk_is_free(c);
+	u64 free = ~c->bits[w];
+
+	lockdep_assert_held(&c->heap->lock);
+	c->bits[w] = ~0ULL;
+	c->sum[w] = word_sum(c->bits[w]);
+	c->nfree -= hweight64(free);
+	chunk_changed(c, was_free);
+	return free;
 }
 
 /* Are pages [idx, idx + n) all in use? */
@@ -147,8 +369,8 @@ static void chunk_init(struct goslab_chunk *c, struct goslab_heap *h,
 	c->order = order;
 	c->npages = 1U << order;
 	c->nfree = c->npages;
-	c->idle_since = jiffies;
 	c->nabsent = 0;
+	INIT_LIST_HEAD(&c->free);
 	memset(c->bits, 0, sizeof(c->bits));
 	memset(c->absent, 0, sizeof(c->absent));
 	/* A chunk smaller than a word: the missing pages are never free. */
@@ -167,6 +389,7 @@ static void chunk_init(struct goslab_chunk *c, struct goslab_heap *h,
  */
 static unsigned int chunk_trim(struct goslab_heap *h, struct goslab_chunk *c)
 {
+	bool was_free = chunk_is_free(c);
 	unsigned int i, w, n = 0;
 	u64 free;
 
@@ -187,9 +410,9 @@ static unsigned int chunk_trim(struct goslab_heap *h, struct goslab_chunk *c)
 		c->bits[w] = ~0ULL;
 		c->sum[w] = word_sum(c->bits[w]);
 	}
-	c->root = merge_sums(c->sum, chunk_words(c));
 	c->nfree -= n;
 	c->nabsent += n;
+	chunk_changed(c, was_free);
 	h->held -= n;
 	h->scavenged += n;
 	atomic_long_sub(n, &goslab_buddy_pages);
@@ -211,34 +434,18 @@ static void chunk_release(struct goslab_chunk *c)
 	atomic_long_sub(c->npages - c->nabsent, &goslab_buddy_pages);
 }
 
-/* A search looked at one more chunk: counted for the tests that bound it. */
-static inline void heap_examined(struct goslab_heap *h)
-{
-#if GOSLAB_TEST_BUILD
-	h->examined++;
-#endif
-}
-
-#define heap_for_each_chunk(h, c)	list_for_each_entry(c, &(h)->chunks, list)
-
-/* The hint is the first chunk that may have a free page; NULL: none has. */
-static void hint_lower(struct goslab_heap *h, struct goslab_chunk *c)
-{
-	if (!h->hint || c->pfn < h->hint->pfn)
-		h->hint = c;
-}
-
-static void hint_skip_full(struct goslab_heap *h)
-{
-	while (h->hint && !h->hint->root.max) {
-		if (list_is_last(&h->hint->list, &h->chunks))
-			h->hint = NULL;
-		else
-			h->hint = list_next_entry(h->hint, list);
-	}
-}
-
-/* Find and take @n pages. Returns the chunk and page index, or NULL. */
+/*
+ * Find and take @n pages on a multiple of @align. Returns the chunk and
+ * page index, or NULL.
+ *
+ * First fit: the lowest chunk with a run of @n, and in it the lowest run
+ * that fits. If that chunk has no run of @n on a multiple of @align, the
+ * lowest chunk certain to have one: a run of n + align - 1 pages holds one
+ * (chunks are naturally aligned), and so does an entirely free chunk of @n
+ * pages or more. An aligned fit in a shorter run of a chunk between the
+ * two is passed over: two searches of O(log n) chunks rather than a walk
+ * of every chunk with interrupts off.
+ */
 static struct goslab_chunk *heap_take(struct goslab_heap *h, unsigned int n,
 				      unsigned int align, unsigned int *idxp)
 {
@@ -246,21 +453,21 @@ static struct goslab_chunk *heap_take(struct goslab_heap *h, unsigned int n,
 	int idx;
 
 	lockdep_assert_held(&h->lock);
-	hint_skip_full(h);
-	if (!h->hint)
+	c = heap_first(h, n, n);
+	if (!c)
 		return NULL;
-	c = h->hint;
-	list_for_each_entry_from(c, &h->chunks, list) {
-		heap_examined(h);
+	idx = chunk_find(c, n, align);
+	if (idx < 0) {
+		c = heap_first(h, n + align - 1, n);
+		if (!c)
+			return NULL;
 		idx = chunk_find(c, n, align);
-		if (idx >= 0) {
-			chunk_mark(c, idx, n, true);
-			hint_skip_full(h);
-			*idxp = idx;
-			return c;
-		}
+		if (WARN_ON_ONCE(idx < 0))
+			return NULL;
 	}
-	return NULL;
+	chunk_mark(c, idx, n, true);
+	*idxp = idx;
+	return c;
 }
 
 /* === The span map (Go's arena index: spanOf) === */
@@ -543,7 +750,7 @@ static int heap_add_chunk(struct goslab_heap *h, struct page *page,
 			  unsigned int order, gfp_t gfp)
 {
 	unsigned long pfn = page_to_pfn(page), flags;
-	struct goslab_chunk *c, *pos;
+	struct goslab_chunk *c;
 	int err = -ENOMEM;
 
 	atomic_long_add(1L << order, &goslab_buddy_pages);
@@ -560,13 +767,12 @@ static int heap_add_chunk(struct goslab_heap *h, struct page *page,
 	chunk_init(c, h, pfn, order);
 
 	spin_lock_irqsave(&h->lock, flags);
-	list_for_each_entry(pos, &h->chunks, list)
-		if (pos->pfn > pfn)
-			break;
-	list_add_tail(&c->list, &pos->list);
+	heap_insert(h, c);
+	/* Free from the start, and the newest free chunk (chunk_changed()). */
+	c->idle_since = jiffies;
+	list_add_tail(&c->free, &h->free_chunks);
 	h->nchunks++;
 	h->held += c->npages;
-	hint_lower(h, c);
 	spin_unlock_irqrestore(&h->lock, flags);
 	return 0;
 
@@ -668,49 +874,57 @@ static void pcache_flush(struct goslab_heap *h, struct goslab_pcache *pc)
 		atomic_long_sub(n, &h->cached);
 		cache &= n + lo >= 64 ? 0 : ~GENMASK_ULL(lo + n - 1, 0);
 	}
-	hint_lower(h, c);
 	spin_unlock_irqrestore(&h->lock, flags);
 	pc->chunk = NULL;
 	pc->cache = 0;
 }
 
-/* Take every free page of the first word that has an aligned run of @n. */
+/* The first word of @c with @n free pages on a multiple of @align, or -1. */
+static int chunk_find_word(const struct goslab_chunk *c, unsigned int n,
+			   unsigned int align)
+{
+	unsigned int i;
+
+	for (i = 0; i < chunk_words(c); i++)
+		if (c->sum[i].max >= n &&
+		    word_find_aligned(c->bits[i], n, align) >= 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Take every free page of a word that has an aligned run of @n: the first
+ * such word of the lowest chunk with a run of @n, or if it has none (its
+ * runs cross words, or are misplaced), of the lowest chunk certain to have
+ * one. A run of 2 * (n + align - 1) pages covers a whole word or has half
+ * its length in one word, and an entirely free chunk has its first pages
+ * free. Two searches of O(log n) chunks, as heap_take().
+ */
 static bool pcache_refill(struct goslab_heap *h, struct goslab_pcache *pc,
 			  unsigned int n, unsigned int align)
 {
 	struct goslab_chunk *c;
 	unsigned long flags;
-	unsigned int i;
+	int w = -1;
 
 	spin_lock_irqsave(&h->lock, flags);
-	hint_skip_full(h);
-	if (!h->hint)
-		goto fail;
-	c = h->hint;
-	list_for_each_entry_from(c, &h->chunks, list) {
-		heap_examined(h);
-		if (c->root.max < n)
-			continue;
-		for (i = 0; i < chunk_words(c); i++) {
-			u64 free = ~c->bits[i];
-
-			if (c->sum[i].max < n ||
-			    word_find_aligned(c->bits[i], n, align) < 0)
-				continue;
-			pc->chunk = c;
-			pc->base = i * 64;
-			pc->cache = free;
-			chunk_mark(c, i * 64, 64, true);
-			c->nfree += 64 - hweight64(free);
-			atomic_long_add(hweight64(free), &h->cached);
-			hint_skip_full(h);
-			spin_unlock_irqrestore(&h->lock, flags);
-			return true;
-		}
+	c = heap_first(h, n, n);
+	if (c)
+		w = chunk_find_word(c, n, align);
+	if (c && w < 0) {
+		c = heap_first(h, 2 * (n + align - 1), n);
+		if (c)
+			w = chunk_find_word(c, n, align);
+		WARN_ON_ONCE(c && w < 0);
 	}
-fail:
+	if (w >= 0) {
+		pc->chunk = c;
+		pc->base = w * 64;
+		pc->cache = chunk_take_word(c, w);
+		atomic_long_add(hweight64(pc->cache), &h->cached);
+	}
 	spin_unlock_irqrestore(&h->lock, flags);
-	return false;
+	return w >= 0;
 }
 
 static bool pcache_alloc(struct goslab_heap *h, unsigned int n,
@@ -969,7 +1183,6 @@ void goslab_chunk_free_pages(struct goslab_chunk *c, unsigned long pfn,
 		return;
 	}
 	chunk_mark(c, pfn - c->pfn, npages, false);
-	hint_lower(h, c);
 	spin_unlock_irqrestore(&h->lock, flags);
 	atomic_long_sub(npages, &h->inuse);
 }
@@ -989,25 +1202,19 @@ void goslab_chunk_free_pages(struct goslab_chunk *c, unsigned long pfn,
 int goslab_heap_free_pages(struct goslab_heap *h, unsigned long pfn,
 			   unsigned int npages)
 {
-	struct goslab_chunk *c, *found = NULL;
+	struct goslab_chunk *c;
 	unsigned long flags;
 
 	if (!npages || npages > GOSLAB_CHUNK_PAGES)
 		goto bad;
 	spin_lock_irqsave(&h->lock, flags);
-	list_for_each_entry(c, &h->chunks, list) {
-		heap_examined(h);
-		if (pfn >= c->pfn && pfn + npages <= c->pfn + c->npages) {
-			found = c;
-			break;
-		}
-	}
-	if (!found || !chunk_range_live(found, pfn - found->pfn, npages)) {
+	c = heap_chunk_of(h, pfn);
+	if (!c || pfn + npages > c->pfn + c->npages ||
+	    !chunk_range_live(c, pfn - c->pfn, npages)) {
 		spin_unlock_irqrestore(&h->lock, flags);
 		goto bad;
 	}
-	chunk_mark(found, pfn - found->pfn, npages, false);
-	hint_lower(h, found);
+	chunk_mark(c, pfn - c->pfn, npages, false);
 	spin_unlock_irqrestore(&h->lock, flags);
 	atomic_long_sub(npages, &h->inuse);
 	return 0;
@@ -1024,6 +1231,10 @@ bad:
  * @max_pages: stop after about this many pages
  * @idle_only: only chunks free for at least a second (the paced scavenger)
  *
+ * Oldest first: the heap keeps its entirely free chunks on a list in the
+ * order they became free, so this looks at the chunks it releases and one
+ * more, however many chunks the heap has.
+ *
  * Return: pages released.
  */
 unsigned long goslab_heap_release_free(struct goslab_heap *h,
@@ -1034,18 +1245,15 @@ unsigned long goslab_heap_release_free(struct goslab_heap *h,
 	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&h->lock, flags);
-	list_for_each_entry_safe(c, tmp, &h->chunks, list) {
+	list_for_each_entry_safe(c, tmp, &h->free_chunks, free) {
 		if (released >= max_pages)
 			break;
 		heap_examined(h);
-		if (c->nfree + c->nabsent != c->npages)
-			continue;
+		/* The chunks after it became free later still. */
 		if (idle_only && time_before(jiffies, c->idle_since + HZ))
-			continue;
-		if (h->hint == c)
-			h->hint = list_is_last(&c->list, &h->chunks) ? NULL :
-				  list_next_entry(c, list);
-		list_move(&c->list, &gone);
+			break;
+		rb_erase_augmented(&c->node, &h->chunks, &chunk_tree_cb);
+		list_move(&c->free, &gone);
 		h->nchunks--;
 		h->held -= c->nfree;
 		h->scavenged += c->nfree;
@@ -1053,11 +1261,32 @@ unsigned long goslab_heap_release_free(struct goslab_heap *h,
 	}
 	spin_unlock_irqrestore(&h->lock, flags);
 
-	list_for_each_entry_safe(c, tmp, &gone, list) {
+	list_for_each_entry_safe(c, tmp, &gone, free) {
 		chunk_release(c);
 		goslab_fixalloc_free(&h->chunkmeta, c);
 	}
 	return released;
+}
+
+/* Is every page of @c in use in a span @kept approves (or free)? */
+static bool chunk_only_kept(const struct goslab_chunk *c,
+			    bool (*kept)(const struct goslab_span *s))
+{
+	struct goslab_span *s;
+	unsigned int i;
+
+	for (i = 0; i < c->npages; ) {
+		if (!chunk_range_live(c, i, 1)) {
+			i++;
+			continue;
+		}
+		/* In use: a span's pages, in the span map until freed. */
+		s = goslab_span_of(pfn_to_kaddr(c->pfn + i));
+		if (!s || s->pfn != c->pfn + i || !kept(s))
+			return false;
+		i += s->npages;
+	}
+	return true;
 }
 
 /*
@@ -1065,46 +1294,42 @@ unsigned long goslab_heap_release_free(struct goslab_heap *h,
  * @kept approves go back to the buddy allocator (chunk_trim()). A page in
  * use without a span of its own (a large object's tail pages are in its
  * span; pages in a page cache are not) makes the chunk stay whole: the
- * page caches are flushed first. Returns the pages given back.
+ * page caches are flushed first. One chunk per hold of the heap lock, each
+ * found again by address, so interrupts are off for one chunk's pages at a
+ * time however large the heap. Process context. Returns the pages given
+ * back.
  */
 static unsigned long heap_trim(struct goslab_heap *h,
 			       bool (*kept)(const struct goslab_span *s))
 {
+	unsigned long flags, pfn = 0, n = 0;
 	struct goslab_chunk *c;
-	struct goslab_span *s;
-	unsigned long flags, n = 0;
-	unsigned int i;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
 		goslab_heap_flush_pcache(h, cpu);
-	spin_lock_irqsave(&h->lock, flags);
-	list_for_each_entry(c, &h->chunks, list) {
-		if (!c->nfree || c->nfree + c->nabsent == c->npages)
-			continue;
-		for (i = 0; i < c->npages; ) {
-			if (!chunk_range_live(c, i, 1)) {
-				i++;
-				continue;
-			}
-			/* In use: a span's pages, in the span map until freed. */
-			s = goslab_span_of(pfn_to_kaddr(c->pfn + i));
-			if (!s || s->pfn != c->pfn + i || !kept(s))
-				break;
-			i += s->npages;
+	for (;;) {
+		spin_lock_irqsave(&h->lock, flags);
+		c = heap_chunk_from(h, pfn);
+		if (c) {
+			pfn = c->pfn + c->npages;
+			if (c->nfree && !chunk_is_free(c) &&
+			    chunk_only_kept(c, kept))
+				n += chunk_trim(h, c);
 		}
-		if (i >= c->npages)
-			n += chunk_trim(h, c);
+		spin_unlock_irqrestore(&h->lock, flags);
+		if (!c)
+			return n;
+		cond_resched();
 	}
-	hint_skip_full(h);
-	spin_unlock_irqrestore(&h->lock, flags);
-	return n;
 }
 
 /**
  * goslab_heaps_trim() - give back the pages around spans kept for good
  * @kept: whether a span stays as long as goslab does (its cache was
  *	destroyed with live objects); called under the heap lock
+ *
+ * Context: process context, may sleep.
  *
  * A span that stays keeps its chunk, which could otherwise go back whole:
  * each chunk whose pages in use are all in such spans gives its free pages
@@ -1124,31 +1349,31 @@ unsigned long goslab_heaps_trim(bool (*kept)(const struct goslab_span *s))
 
 #if GOSLAB_TEST_BUILD
 /**
- * goslab_heap_check() - verify a heap's bitmaps and summaries
+ * goslab_heap_check() - verify a heap's bitmaps, summaries and tree
  * @h: heap
  *
  * For tests: every word summary and root matches a recomputation, free
- * counts match the bitmaps, chunks are in address order, and no chunk
- * before the hint has a free page.
+ * counts match the bitmaps, chunks are in address order without overlap,
+ * every node's subtree summary is its own and its children's, and the
+ * list of free chunks holds the entirely free chunks, oldest first.
  *
  * Return: true if consistent.
  */
 bool goslab_heap_check(struct goslab_heap *h)
 {
-	struct goslab_chunk *c;
-	unsigned long flags, prev = 0, held = 0;
-	bool ok = true, before_hint = !!h->hint;
+	unsigned long flags, end = 0, held = 0, nchunks = 0, nfree_chunks = 0;
+	struct goslab_chunk *c, *prev = NULL;
+	struct goslab_chunk_max m;
 	unsigned int i, nfree;
+	bool ok = true;
 
 	spin_lock_irqsave(&h->lock, flags);
-	list_for_each_entry(c, &h->chunks, list) {
+	heap_for_each_chunk(h, c) {
 		struct goslab_sum s;
 
-		if (c == h->hint)
-			before_hint = false;
-		if (c->pfn < prev)
+		if (c->pfn < end)
 			ok = false;
-		prev = c->pfn;
+		end = c->pfn + c->npages;
 		nfree = 0;
 		for (i = 0; i < chunk_words(c); i++) {
 			s = word_sum(c->bits[i]);
@@ -1159,11 +1384,24 @@ bool goslab_heap_check(struct goslab_heap *h)
 		s = merge_sums(c->sum, chunk_words(c));
 		if (memcmp(&s, &c->root, sizeof(s)) || nfree != c->nfree)
 			ok = false;
-		if (before_hint && c->root.max)
+		m = chunk_own_max(c);
+		chunk_max_add(&m, c->node.rb_left);
+		chunk_max_add(&m, c->node.rb_right);
+		if (m.max != c->subtree.max || m.whole != c->subtree.whole)
 			ok = false;
+		if (chunk_is_free(c) == list_empty(&c->free))
+			ok = false;
+		nfree_chunks += chunk_is_free(c);
 		held += c->npages - c->nabsent;
+		nchunks++;
 	}
-	if (held != h->held)
+	list_for_each_entry(c, &h->free_chunks, free) {
+		if (prev && time_before(c->idle_since, prev->idle_since))
+			ok = false;
+		prev = c;
+		nfree_chunks--;
+	}
+	if (held != h->held || nchunks != h->nchunks || nfree_chunks)
 		ok = false;
 	spin_unlock_irqrestore(&h->lock, flags);
 	return ok;
@@ -1243,7 +1481,8 @@ static int heap_create(int nid, enum goslab_zone zone)
 	spin_lock_init(&h->lock);
 	h->nid = nid;
 	h->zone = zone;
-	INIT_LIST_HEAD(&h->chunks);
+	h->chunks = RB_ROOT;
+	INIT_LIST_HEAD(&h->free_chunks);
 	goslab_fixalloc_init(&h->spans, sizeof(struct goslab_span), nid);
 	goslab_fixalloc_init(&h->chunkmeta, sizeof(struct goslab_chunk), nid);
 	heaps[nid][zone] = h;
@@ -1302,20 +1541,25 @@ err_free:
  */
 static unsigned long heap_keep_in_use(struct goslab_heap *h)
 {
-	struct goslab_chunk *c, *tmp;
 	unsigned long flags, kept = 0;
+	struct goslab_chunk *c;
 
-	spin_lock_irqsave(&h->lock, flags);
-	list_for_each_entry_safe(c, tmp, &h->chunks, list) {
+	/* One chunk per hold of the lock: interrupts off for its pages only. */
+	for (;;) {
+		spin_lock_irqsave(&h->lock, flags);
+		c = chunk_of(rb_first(&h->chunks));
+		if (!c) {
+			spin_unlock_irqrestore(&h->lock, flags);
+			break;
+		}
 		chunk_trim(h, c);
 		kept += c->npages - c->nabsent;
-		list_del(&c->list);
+		heap_remove(h, c);
 		h->nchunks--;
 		h->held -= c->npages - c->nabsent;
+		spin_unlock_irqrestore(&h->lock, flags);
 		goslab_fixalloc_free(&h->chunkmeta, c);
 	}
-	h->hint = NULL;
-	spin_unlock_irqrestore(&h->lock, flags);
 	/* Their span structs go with the module. */
 	h->spans.inuse = 0;
 	return kept;

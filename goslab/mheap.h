@@ -9,6 +9,7 @@
 
 #include <linux/mmzone.h>
 #include <linux/percpu.h>
+#include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/version.h>
 
@@ -58,14 +59,33 @@ static inline enum goslab_zone goslab_gfp_zone(gfp_t gfp)
 }
 
 /**
+ * struct goslab_chunk_max - what the chunks of an rbtree subtree can hold
+ * @max: the longest free run (root.max) of any chunk in the subtree.
+ * @whole: the most pages of a chunk in the subtree with every page free
+ *	(root.max == npages), 0 if none is.
+ *
+ * A search needs both: a run of n pages on a multiple of its alignment is
+ * certain in a run of n + align - 1, or in a free chunk of n pages or more,
+ * and no single number says that of a small free chunk.
+ */
+struct goslab_chunk_max {
+	u16 max;
+	u16 whole;
+};
+
+/**
  * struct goslab_chunk - a block of pages from the buddy allocator
- * @list: in the heap's address-ordered chunk list; heap->lock.
+ * @node: in the heap's tree of chunks by page frame; heap->lock.
+ * @subtree: what the chunks of @node's subtree can hold, this one
+ *	included (the tree's augmented value); heap->lock.
+ * @free: on the heap's list of entirely free chunks while
+ *	@nfree + @nabsent == @npages, else empty; heap->lock.
  * @heap: the heap it belongs to.
  * @pfn: first page frame.
  * @order: buddy order it was allocated with.
  * @npages: 1 << @order.
  * @nfree: free pages; heap->lock.
- * @idle_since: jiffies when the chunk last became entirely free.
+ * @idle_since: jiffies when the chunk last became entirely free; heap->lock.
  * @nabsent: pages given back to the buddy allocator one by one, the chunk
  *	split (split_page()) around spans kept for good; heap->lock.
  * @bits: pallocBits, one bit per page, set = in use or absent; heap->lock.
@@ -75,7 +95,9 @@ static inline enum goslab_zone goslab_gfp_zone(gfp_t gfp)
  * @root: summary of the whole chunk; heap->lock.
  */
 struct goslab_chunk {
-	struct list_head list;
+	struct rb_node node;
+	struct goslab_chunk_max subtree;
+	struct list_head free;
 	struct goslab_heap *heap;
 	unsigned long pfn;
 	unsigned int order;
@@ -107,12 +129,14 @@ struct goslab_pcache {
 
 /**
  * struct goslab_heap - Go's mheap for one (node, zone class)
- * @lock: the heap lock (spinlock_t, interrupts off); guards the chunk list
- *	and every chunk's bitmaps, summaries and counts.
+ * @lock: the heap lock (spinlock_t, interrupts off); guards the chunk tree
+ *	and list and every chunk's bitmaps, summaries and counts.
  * @nid: node every page of this heap comes from; set at creation.
  * @zone: zone class; set at creation.
- * @chunks: chunks in address order; @lock.
- * @hint: first chunk that may have free pages (Go's searchAddr); @lock.
+ * @chunks: rbtree of the chunks by page frame, each node augmented with
+ *	what its subtree can hold, for first fit in O(log n); @lock.
+ * @free_chunks: the entirely free chunks, in the order they became free,
+ *	so oldest first; @lock.
  * @nchunks: chunks held; written under @lock, read with READ_ONCE().
  * @held: pages held from the buddy allocator; as @nchunks.
  * @inuse: pages in spans; atomic.
@@ -135,11 +159,11 @@ struct goslab_pcache {
  *	KUnit cases that bound them; @lock.
  */
 struct goslab_heap {
-	spinlock_t lock;		/* chunk list, bitmaps, summaries */
+	spinlock_t lock;		/* chunk tree, bitmaps, summaries */
 	int nid;
 	enum goslab_zone zone;
-	struct list_head chunks;	/* lock */
-	struct goslab_chunk *hint;	/* lock */
+	struct rb_root chunks;		/* lock */
+	struct list_head free_chunks;	/* lock */
 	unsigned long nchunks;		/* lock; READ_ONCE() to read without */
 	unsigned long held;		/* lock; READ_ONCE() to read without */
 	atomic_long_t inuse;

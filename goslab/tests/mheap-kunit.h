@@ -35,11 +35,11 @@ static void heap_test_destroy(void *data)
 		goslab_heap_flush_pcache(h, cpu);
 	goslab_heap_release_free(h, ULONG_MAX, false);
 	/* A case that failed half way leaves pages in use: free them anyway. */
-	list_for_each_entry_safe(c, tmp, &h->chunks, list) {
-		list_del(&c->list);
+	rbtree_postorder_for_each_entry_safe(c, tmp, &h->chunks, node) {
 		__free_pages(pfn_to_page(c->pfn), c->order);
 		goslab_fixalloc_free(&h->chunkmeta, c);
 	}
+	h->chunks = RB_ROOT;
 	/* Span structs wait for a grace period (goslab_span_free()). */
 	rcu_barrier();
 	goslab_fixalloc_destroy(&h->spans);
@@ -67,7 +67,8 @@ static struct goslab_heap *heap_test_create(struct kunit *test, int nid)
 	spin_lock_init(&h->lock);
 	h->nid = nid;
 	h->zone = GOSLAB_ZONE_NORMAL;
-	INIT_LIST_HEAD(&h->chunks);
+	h->chunks = RB_ROOT;
+	INIT_LIST_HEAD(&h->free_chunks);
 	goslab_fixalloc_init(&h->spans, sizeof(struct goslab_span), nid);
 	goslab_fixalloc_init(&h->chunkmeta, sizeof(struct goslab_chunk), nid);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, heap_test_destroy, h), 0);
@@ -81,7 +82,7 @@ static unsigned long heap_test_used(struct goslab_heap *h)
 	unsigned long flags, used = 0;
 
 	spin_lock_irqsave(&h->lock, flags);
-	list_for_each_entry(c, &h->chunks, list)
+	heap_for_each_chunk(h, c)
 		used += c->npages - c->nfree;
 	spin_unlock_irqrestore(&h->lock, flags);
 	return used;
@@ -443,7 +444,7 @@ static void goslab_heap_test_random_alloc_free(struct kunit *test)
 	heap_test_flush_all(h);
 	heap_test_assert_sane(test, h, 0);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&h->cached), 0);
-	list_for_each_entry(c, &h->chunks, list)
+	heap_for_each_chunk(h, c)
 		KUNIT_EXPECT_EQ(test, c->nfree, c->npages);
 	held = h->held;
 	KUNIT_EXPECT_GT(test, held, 0);
@@ -451,7 +452,8 @@ static void goslab_heap_test_random_alloc_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h->held, 0);
 	KUNIT_EXPECT_EQ(test, h->nchunks, 0);
 	KUNIT_EXPECT_EQ(test, h->chunkmeta.inuse, 0);
-	KUNIT_EXPECT_TRUE(test, list_empty(&h->chunks));
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&h->chunks));
+	KUNIT_EXPECT_TRUE(test, list_empty(&h->free_chunks));
 }
 
 /* Address-ordered first fit: lowest free run first, in and across chunks. */
@@ -687,19 +689,29 @@ static void goslab_heap_test_release_free(struct kunit *test)
 		heap_test_free(test, h, pfn[i], GOSLAB_CHUNK_PAGES);
 	heap_test_assert_sane(test, h, 0);
 
-	/* The paced scavenger takes only chunks idle for a second. */
+	/*
+	 * The paced scavenger takes only chunks idle for a second: here the
+	 * first one freed. The free list keeps the order they were freed in.
+	 */
 	spin_lock_irq(&h->lock);
-	for (i = 0; i < ARRAY_SIZE(c); i++)
-		c[i]->idle_since = jiffies + 3600 * HZ;
-	c[2]->idle_since = jiffies - 2 * HZ;
+	c[0]->idle_since = jiffies - 2 * HZ;
+	for (i = 1; i < ARRAY_SIZE(c); i++)
+		c[i]->idle_since = jiffies;
 	spin_unlock_irq(&h->lock);
+	heap_test_assert_sane(test, h, 0);
 	KUNIT_EXPECT_EQ(test, goslab_heap_release_free(h, ULONG_MAX, true),
 			GOSLAB_CHUNK_PAGES);
 	KUNIT_EXPECT_EQ(test, h->nchunks, ARRAY_SIZE(pfn) - 1);
-	/* A limit stops after the chunk that reaches it. */
+	/* A limit stops after the chunk that reaches it, the oldest. */
 	KUNIT_EXPECT_EQ(test, goslab_heap_release_free(h, 1, false),
 			GOSLAB_CHUNK_PAGES);
 	KUNIT_EXPECT_EQ(test, h->nchunks, ARRAY_SIZE(pfn) - 2);
+	spin_lock_irq(&h->lock);
+	KUNIT_EXPECT_NULL(test, heap_chunk_of(h, pfn[0]));
+	KUNIT_EXPECT_NULL(test, heap_chunk_of(h, pfn[1]));
+	KUNIT_EXPECT_PTR_EQ(test, heap_chunk_of(h, pfn[2]), c[2]);
+	KUNIT_EXPECT_PTR_EQ(test, heap_chunk_of(h, pfn[3]), c[3]);
+	spin_unlock_irq(&h->lock);
 	heap_test_assert_sane(test, h, 0);
 
 	/* The rest, seen by the buddy allocator (a free count, not a time). */
@@ -713,7 +725,8 @@ static void goslab_heap_test_release_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h->nchunks, 0);
 	KUNIT_EXPECT_EQ(test, h->scavenged, 4 * GOSLAB_CHUNK_PAGES);
 	KUNIT_EXPECT_EQ(test, h->chunkmeta.inuse, 0);
-	KUNIT_EXPECT_NULL(test, h->hint);
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&h->chunks));
+	KUNIT_EXPECT_TRUE(test, list_empty(&h->free_chunks));
 	heap_test_assert_sane(test, h, 0);
 	/* And the heap grows again. */
 	pfn[0] = heap_test_alloc(test, h, 1, NULL);
@@ -819,11 +832,12 @@ static void goslab_heap_test_bounded_search(struct kunit *test)
 	spin_lock_irq(&pc.lock);
 	refilled = pcache_refill(h, &pc, 4, 4);
 	seen = h->examined;
-	KUNIT_EXPECT_TRUE(test, refilled);
-	KUNIT_EXPECT_PTR_EQ(test, pc.chunk, last);
-	KUNIT_EXPECT_LE_MSG(test, seen, 2 * bound, "refill among %u chunks", n);
+	c4 = pc.chunk;
 	pcache_flush(h, &pc);
 	spin_unlock_irq(&pc.lock);
+	KUNIT_EXPECT_TRUE(test, refilled);
+	KUNIT_EXPECT_PTR_EQ(test, c4, last);
+	KUNIT_EXPECT_LE_MSG(test, seen, 2 * bound, "refill among %u chunks", n);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&h->cached), 0);
 
 	/* A page of the last chunk but one, looked up by its frame. */
@@ -856,6 +870,155 @@ static void goslab_heap_test_bounded_search(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goslab_heap_release_free(h, ULONG_MAX, false),
 			n << HEAP_TEST_MANY_ORDER);
 	KUNIT_EXPECT_EQ(test, h->nchunks, 0);
+}
+
+/* The subtree summary of @node, from every chunk in the subtree. */
+static struct goslab_chunk_max heap_test_brute_subtree(struct rb_node *node)
+{
+	struct goslab_chunk_max m = { 0, 0 }, l, r;
+
+	if (!node)
+		return m;
+	m = chunk_own_max(chunk_of(node));
+	l = heap_test_brute_subtree(node->rb_left);
+	r = heap_test_brute_subtree(node->rb_right);
+	m.max = max3(m.max, l.max, r.max);
+	m.whole = max3(m.whole, l.whole, r.whole);
+	return m;
+}
+
+/* Nodes of @h whose subtree summary is not what their subtree holds. */
+static unsigned int heap_test_bad_subtrees(struct goslab_heap *h)
+{
+	struct goslab_chunk_max m;
+	struct goslab_chunk *c;
+	unsigned int bad = 0;
+
+	heap_for_each_chunk(h, c) {
+		m = heap_test_brute_subtree(&c->node);
+		if (m.max != c->subtree.max || m.whole != c->subtree.whole)
+			bad++;
+	}
+	return bad;
+}
+
+/*
+ * What heap_take() promises, by a walk of every chunk: the first chunk
+ * with a run of @n if it has one on a multiple of @align, else the first
+ * with a run of n + align - 1 or entirely free with @n pages. *@firstp:
+ * the first chunk with any aligned run of @n (plain first fit).
+ */
+static struct goslab_chunk *heap_test_linear_take(struct goslab_heap *h,
+						  unsigned int n,
+						  unsigned int align,
+						  struct goslab_chunk **firstp)
+{
+	struct goslab_chunk *c, *cand = NULL, *sure = NULL;
+
+	*firstp = NULL;
+	heap_for_each_chunk(h, c) {
+		if (!*firstp && chunk_find(c, n, align) >= 0)
+			*firstp = c;
+		if (!cand && c->root.max >= n)
+			cand = c;
+		if (!sure && chunk_max_fits(chunk_own_max(c), n + align - 1, n))
+			sure = c;
+	}
+	if (cand && chunk_find(cand, n, align) >= 0)
+		return cand;
+	return sure;
+}
+
+#define HEAP_TEST_TREE_CHUNKS	128
+#define HEAP_TEST_TREE_RUNS	512
+
+/*
+ * Random takes, frees, grows and releases on a heap of many small chunks
+ * of mixed orders: after each, every node's subtree summary is what its
+ * subtree holds (checked from scratch), and every take returns the chunk
+ * a walk of every chunk would: plain first fit when @align is 1, and
+ * never a chunk below the first that fits.
+ */
+static void goslab_heap_test_tree_random(struct kunit *test)
+{
+	struct goslab_heap *h = heap_test_create(test, numa_mem_id());
+	struct heap_test_tree_run {
+		struct goslab_chunk *c;
+		unsigned int idx, n;
+	} *runs;
+	struct goslab_chunk *c, *want, *first;
+	unsigned int nruns = 0, i, op, n, align, idx, bad;
+	unsigned long nchunks = 0;
+	struct rnd_state rnd;
+	struct page *page;
+
+	runs = kunit_kcalloc(test, HEAP_TEST_TREE_RUNS, sizeof(*runs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, runs);
+	prandom_seed_state(&rnd, HEAP_TEST_SEED + 7);
+
+	for (op = 0; op < 3000; op++) {
+		unsigned int what = prandom_u32_state(&rnd) % 16;
+
+		if (what == 0 && nchunks < HEAP_TEST_TREE_CHUNKS) {
+			/* Grow: the tree rebalances on insertion. */
+			unsigned int order = prandom_u32_state(&rnd) % 5;
+
+			page = alloc_pages_node(h->nid, GFP_KERNEL | __GFP_THISNODE |
+						__GFP_NOWARN, order);
+			if (!page)
+				kunit_skip(test, "no order-%u block", order);
+			KUNIT_ASSERT_EQ(test, heap_add_chunk(h, page, order,
+							     GFP_KERNEL), 0);
+		} else if (what == 1) {
+			/* Release free chunks: the tree rebalances on erase. */
+			goslab_heap_release_free(h, prandom_u32_state(&rnd) % 64,
+						 false);
+		} else if (what < 9 && nruns < HEAP_TEST_TREE_RUNS) {
+			n = 1 + prandom_u32_state(&rnd) % 18;
+			align = run_align(n);
+			spin_lock_irq(&h->lock);
+			want = heap_test_linear_take(h, n, align, &first);
+			c = heap_take(h, n, align, &idx);
+			spin_unlock_irq(&h->lock);
+			KUNIT_ASSERT_PTR_EQ_MSG(test, c, want, "op %u: %u pages", op, n);
+			if (align == 1)
+				KUNIT_ASSERT_PTR_EQ_MSG(test, c, first,
+							"op %u: %u pages", op, n);
+			if (c) {
+				KUNIT_ASSERT_NOT_NULL(test, first);
+				KUNIT_ASSERT_GE(test, c->pfn, first->pfn);
+				KUNIT_ASSERT_TRUE(test, IS_ALIGNED(c->pfn + idx, align));
+				runs[nruns].c = c;
+				runs[nruns].idx = idx;
+				runs[nruns].n = n;
+				nruns++;
+			}
+		} else if (nruns) {
+			i = prandom_u32_state(&rnd) % nruns;
+			spin_lock_irq(&h->lock);
+			chunk_mark(runs[i].c, runs[i].idx, runs[i].n, false);
+			spin_unlock_irq(&h->lock);
+			runs[i] = runs[--nruns];
+		}
+		nchunks = READ_ONCE(h->nchunks);
+		KUNIT_ASSERT_TRUE_MSG(test, goslab_heap_check(h), "op %u", op);
+		spin_lock_irq(&h->lock);
+		bad = heap_test_bad_subtrees(h);
+		spin_unlock_irq(&h->lock);
+		KUNIT_ASSERT_EQ_MSG(test, bad, 0, "op %u", op);
+	}
+	KUNIT_EXPECT_GT(test, nchunks, HEAP_TEST_TREE_CHUNKS / 2);
+
+	spin_lock_irq(&h->lock);
+	while (nruns) {
+		nruns--;
+		chunk_mark(runs[nruns].c, runs[nruns].idx, runs[nruns].n, false);
+	}
+	spin_unlock_irq(&h->lock);
+	heap_test_assert_sane(test, h, 0);
+	goslab_heap_release_free(h, ULONG_MAX, false);
+	KUNIT_EXPECT_EQ(test, h->nchunks, 0);
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&h->chunks));
 }
 
 #ifdef CONFIG_FAULT_INJECTION
@@ -1331,6 +1494,7 @@ static struct kunit_case goslab_heap_test_cases[] = {
 	KUNIT_CASE(goslab_heap_test_node_locality),
 	KUNIT_CASE(goslab_heap_test_release_free),
 	KUNIT_CASE(goslab_heap_test_bounded_search),
+	KUNIT_CASE(goslab_heap_test_tree_random),
 	KUNIT_CASE(goslab_heap_test_grow_failure),
 	KUNIT_CASE(goslab_heap_test_bad_input),
 	KUNIT_CASE(goslab_heap_test_span_map),
