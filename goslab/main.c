@@ -16,8 +16,8 @@
  *	it through goslab_span_lock() and goslab_span_trylock() (mheap.h):
  *	the arch lock inline when lock debugging and KCSAN are off.
  *   pcache->lock (spinlock_t): one CPU's page cache of one heap.
- *   heap->lock (spinlock_t): a heap's chunk list and hint, and every
- *	chunk's bitmaps, summaries and counts.
+ *   heap->lock (spinlock_t): a heap's chunk tree and list of free chunks,
+ *	and every chunk's bitmaps, summaries and counts.
  *   fixalloc->lock (spinlock_t): a fixalloc's free list and current block.
  *   span_map_lock (spinlock_t, mheap.c): the span map's pointer and its
  *	level-2 tables, which are installed and replaced under it and read
@@ -46,8 +46,6 @@
  *				state change
  *   pcache->lock		a page cache's refill and flush
  *     heap->lock
- *   heap->lock			module exit only (heap_keep_in_use()): the
- *     fixalloc->lock		chunk structs go back to their fixalloc
  *   span->lock			alone, in every free of a small object
  *     profile_lock, kmemleak's locks	the free hooks, which run under
  *				span->lock so that they run once per object
@@ -58,16 +56,15 @@
  *				span map, and a memory hot-add copying the
  *				map into a larger one
  *
- * Nothing of goslab's nests inside fixalloc->lock, span_map_lock or
- * profile_lock, nor inside heap->lock but at module exit. Each layer
+ * Nothing of goslab's nests inside fixalloc->lock, span_map_lock,
+ * profile_lock or heap->lock. Each layer
  * drops its lock before it calls the one below: the central before the
  * heap (central_grow(), span_release()), the heap before fixalloc
  * (heap_grow(), goslab_heap_release_free()), fixalloc before the buddy
- * allocator. The exceptions are for spans kept for good: at module exit
- * the heap frees its chunk structs under heap->lock (above), and a chunk
- * trimmed around such spans (chunk_trim(): a cache destroyed with live
- * objects, module exit) gives its free pages to the buddy allocator under
- * heap->lock. goslab_caches_mutex is held across GFP_KERNEL allocations
+ * allocator. The exception is for spans kept for good: a chunk trimmed
+ * around such spans (chunk_trim(): a cache destroyed with live objects,
+ * module exit) gives its free pages to the buddy allocator under
+ * heap->lock, one chunk per hold of the lock. goslab_caches_mutex is held across GFP_KERNEL allocations
  * and flush_work() of the mcaches' drain work, which takes central->lock
  * and span->lock but never the mutex.
  *

@@ -905,13 +905,15 @@ static unsigned int heap_test_bad_subtrees(struct goslab_heap *h)
 /*
  * What heap_take() promises, by a walk of every chunk: the first chunk
  * with a run of @n if it has one on a multiple of @align, else the first
- * with a run of n + align - 1 or entirely free with @n pages. *@firstp:
- * the first chunk with any aligned run of @n (plain first fit).
+ * with a run of n + align - 1 or entirely free with @n pages (*@fellp
+ * then true). *@firstp: the first chunk with any aligned run of @n (plain
+ * first fit).
  */
 static struct goslab_chunk *heap_test_linear_take(struct goslab_heap *h,
 						  unsigned int n,
 						  unsigned int align,
-						  struct goslab_chunk **firstp)
+						  struct goslab_chunk **firstp,
+						  bool *fellp)
 {
 	struct goslab_chunk *c, *cand = NULL, *sure = NULL;
 
@@ -924,13 +926,26 @@ static struct goslab_chunk *heap_test_linear_take(struct goslab_heap *h,
 		if (!sure && chunk_max_fits(chunk_own_max(c), n + align - 1, n))
 			sure = c;
 	}
-	if (cand && chunk_find(cand, n, align) >= 0)
-		return cand;
-	return sure;
+	*fellp = cand && chunk_find(cand, n, align) < 0;
+	return *fellp ? sure : cand;
 }
 
 #define HEAP_TEST_TREE_CHUNKS	128
 #define HEAP_TEST_TREE_RUNS	512
+
+/* Grow @h by a chunk of 1 to 16 pages. */
+static void heap_test_tree_grow(struct kunit *test, struct goslab_heap *h,
+				struct rnd_state *rnd)
+{
+	unsigned int order = prandom_u32_state(rnd) % 5;
+	struct page *page;
+
+	page = alloc_pages_node(h->nid, GFP_KERNEL | __GFP_THISNODE |
+				__GFP_NOWARN, order);
+	if (!page)
+		kunit_skip(test, "no order-%u block", order);
+	KUNIT_ASSERT_EQ(test, heap_add_chunk(h, page, order, GFP_KERNEL), 0);
+}
 
 /*
  * Random takes, frees, grows and releases on a heap of many small chunks
@@ -947,40 +962,37 @@ static void goslab_heap_test_tree_random(struct kunit *test)
 		unsigned int idx, n;
 	} *runs;
 	struct goslab_chunk *c, *want, *first;
-	unsigned int nruns = 0, i, op, n, align, idx, bad;
+	unsigned int nruns = 0, nfell = 0, i, op, n, align, idx, bad;
+	bool fell;
 	unsigned long nchunks = 0;
 	struct rnd_state rnd;
-	struct page *page;
 
 	runs = kunit_kcalloc(test, HEAP_TEST_TREE_RUNS, sizeof(*runs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, runs);
 	prandom_seed_state(&rnd, HEAP_TEST_SEED + 7);
+	for (i = 0; i < HEAP_TEST_TREE_CHUNKS; i++)
+		heap_test_tree_grow(test, h, &rnd);
 
 	for (op = 0; op < 3000; op++) {
 		unsigned int what = prandom_u32_state(&rnd) % 16;
 
-		if (what == 0 && nchunks < HEAP_TEST_TREE_CHUNKS) {
+		nchunks = READ_ONCE(h->nchunks);
+		if (what == 0 && nchunks < 2 * HEAP_TEST_TREE_CHUNKS) {
 			/* Grow: the tree rebalances on insertion. */
-			unsigned int order = prandom_u32_state(&rnd) % 5;
-
-			page = alloc_pages_node(h->nid, GFP_KERNEL | __GFP_THISNODE |
-						__GFP_NOWARN, order);
-			if (!page)
-				kunit_skip(test, "no order-%u block", order);
-			KUNIT_ASSERT_EQ(test, heap_add_chunk(h, page, order,
-							     GFP_KERNEL), 0);
-		} else if (what == 1) {
+			heap_test_tree_grow(test, h, &rnd);
+		} else if (what == 1 && prandom_u32_state(&rnd) % 4 == 0) {
 			/* Release free chunks: the tree rebalances on erase. */
-			goslab_heap_release_free(h, prandom_u32_state(&rnd) % 64,
+			goslab_heap_release_free(h, prandom_u32_state(&rnd) % 32,
 						 false);
 		} else if (what < 9 && nruns < HEAP_TEST_TREE_RUNS) {
 			n = 1 + prandom_u32_state(&rnd) % 18;
 			align = run_align(n);
 			spin_lock_irq(&h->lock);
-			want = heap_test_linear_take(h, n, align, &first);
+			want = heap_test_linear_take(h, n, align, &first, &fell);
 			c = heap_take(h, n, align, &idx);
 			spin_unlock_irq(&h->lock);
 			KUNIT_ASSERT_PTR_EQ_MSG(test, c, want, "op %u: %u pages", op, n);
+			nfell += fell;
 			if (align == 1)
 				KUNIT_ASSERT_PTR_EQ_MSG(test, c, first,
 							"op %u: %u pages", op, n);
@@ -1000,14 +1012,17 @@ static void goslab_heap_test_tree_random(struct kunit *test)
 			spin_unlock_irq(&h->lock);
 			runs[i] = runs[--nruns];
 		}
-		nchunks = READ_ONCE(h->nchunks);
 		KUNIT_ASSERT_TRUE_MSG(test, goslab_heap_check(h), "op %u", op);
 		spin_lock_irq(&h->lock);
 		bad = heap_test_bad_subtrees(h);
 		spin_unlock_irq(&h->lock);
 		KUNIT_ASSERT_EQ_MSG(test, bad, 0, "op %u", op);
 	}
-	KUNIT_EXPECT_GT(test, nchunks, HEAP_TEST_TREE_CHUNKS / 2);
+	/* The case is as strong as the tree is large and the fallback taken. */
+	KUNIT_EXPECT_GE(test, READ_ONCE(h->nchunks), HEAP_TEST_TREE_CHUNKS / 2);
+	KUNIT_EXPECT_GT(test, nfell, 0);
+	kunit_info(test, "%lu chunks, %u aligned takes past a misplaced run\n",
+		   READ_ONCE(h->nchunks), nfell);
 
 	spin_lock_irq(&h->lock);
 	while (nruns) {
