@@ -787,7 +787,7 @@ static void goslab_heap_test_bounded_search(struct kunit *test)
 	const unsigned int n = HEAP_TEST_MANY, bound = heap_test_search_bound(n);
 	struct goslab_heap *h = heap_test_create(test, numa_mem_id());
 	struct goslab_chunk **cs, *c7, *c4, *last;
-	unsigned long seen7, seen4, seen;
+	unsigned long seen7, seen4, seen_refill, seen_lookup, seen;
 	struct goslab_pcache pc = { };
 	unsigned int i, idx7 = 0, idx4 = 0;
 	bool refilled;
@@ -838,6 +838,7 @@ static void goslab_heap_test_bounded_search(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, refilled);
 	KUNIT_EXPECT_PTR_EQ(test, c4, last);
 	KUNIT_EXPECT_LE_MSG(test, seen, 2 * bound, "refill among %u chunks", n);
+	seen_refill = seen;
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&h->cached), 0);
 
 	/* A page of the last chunk but one, looked up by its frame. */
@@ -848,6 +849,7 @@ static void goslab_heap_test_bounded_search(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goslab_heap_free_pages(h, cs[n - 2]->pfn + 7, 1), 0);
 	seen = h->examined;
 	KUNIT_EXPECT_LE_MSG(test, seen, bound, "lookup among %u chunks", n);
+	seen_lookup = seen;
 
 	/* Only the last chunk is free, and not idle for a second yet. */
 	spin_lock_irq(&h->lock);
@@ -857,6 +859,8 @@ static void goslab_heap_test_bounded_search(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goslab_heap_release_free(h, ULONG_MAX, true), 0);
 	seen = h->examined;
 	KUNIT_EXPECT_LE_MSG(test, seen, 2, "release among %u chunks", n);
+	kunit_info(test, "examined of %u chunks: take %lu, aligned %lu, refill %lu, lookup %lu, release %lu\n",
+		   n, seen7, seen4, seen_refill, seen_lookup, seen);
 	KUNIT_EXPECT_EQ(test, h->nchunks, n);
 
 	spin_lock_irq(&h->lock);
@@ -948,8 +952,8 @@ static void heap_test_tree_grow(struct kunit *test, struct goslab_heap *h,
 }
 
 /*
- * Random takes, frees, grows and releases on a heap of many small chunks
- * of mixed orders: after each, every node's subtree summary is what its
+ * Random takes, pages taken anywhere, frees, grows and releases on a heap
+ * of many small chunks of mixed orders: after each, every node's subtree summary is what its
  * subtree holds (checked from scratch), and every take returns the chunk
  * a walk of every chunk would: plain first fit when @align is 1, and
  * never a chunk below the first that fits.
@@ -984,8 +988,34 @@ static void goslab_heap_test_tree_random(struct kunit *test)
 			/* Release free chunks: the tree rebalances on erase. */
 			goslab_heap_release_free(h, prandom_u32_state(&rnd) % 32,
 						 false);
-		} else if (what < 9 && nruns < HEAP_TEST_TREE_RUNS) {
-			n = 1 + prandom_u32_state(&rnd) % 18;
+		} else if (what < 5 && nruns < HEAP_TEST_TREE_RUNS) {
+			/*
+			 * One page anywhere in the low chunks, where first fit
+			 * looks: runs that start off alignment.
+			 */
+			i = prandom_u32_state(&rnd) % 8;
+			idx = prandom_u32_state(&rnd) % 16;
+			spin_lock_irq(&h->lock);
+			heap_for_each_chunk(h, c)
+				if (!i--)
+					break;
+			if (c && idx < c->npages && !chunk_range_used(c, idx, 1))
+				chunk_mark(c, idx, 1, true);
+			else
+				c = NULL;
+			spin_unlock_irq(&h->lock);
+			if (c) {
+				runs[nruns].c = c;
+				runs[nruns].idx = idx;
+				runs[nruns].n = 1;
+				nruns++;
+			}
+		} else if (what < 12 && nruns < HEAP_TEST_TREE_RUNS) {
+			/* Half of them a power of two, aligned to its size. */
+			if (prandom_u32_state(&rnd) % 2)
+				n = 1 + prandom_u32_state(&rnd) % 18;
+			else
+				n = 1U << (prandom_u32_state(&rnd) % 4);
 			align = run_align(n);
 			spin_lock_irq(&h->lock);
 			want = heap_test_linear_take(h, n, align, &first, &fell);
