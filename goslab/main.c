@@ -57,16 +57,16 @@
  *				map into a larger one
  *
  * Nothing of goslab's nests inside fixalloc->lock, span_map_lock,
- * profile_lock or heap->lock. Each layer
- * drops its lock before it calls the one below: the central before the
- * heap (central_grow(), span_release()), the heap before fixalloc
- * (heap_grow(), goslab_heap_release_free()), fixalloc before the buddy
- * allocator. The exception is for spans kept for good: a chunk trimmed
- * around such spans (chunk_trim(): a cache destroyed with live objects,
- * module exit) gives its free pages to the buddy allocator under
- * heap->lock, one chunk per hold of the lock. goslab_caches_mutex is held across GFP_KERNEL allocations
- * and flush_work() of the mcaches' drain work, which takes central->lock
- * and span->lock but never the mutex.
+ * profile_lock or heap->lock. Each layer drops its lock before it calls
+ * the one below: the central before the heap (central_grow(),
+ * span_release()), the heap before fixalloc (heap_grow(),
+ * goslab_heap_release_free()), fixalloc before the buddy allocator. The
+ * exception is for spans kept for good: a chunk trimmed around such spans
+ * (chunk_trim(): a cache destroyed with live objects, module exit) gives
+ * its free pages to the buddy allocator under heap->lock, one chunk per
+ * hold of the lock. goslab_caches_mutex is held across GFP_KERNEL
+ * allocations and flush_work() of the mcaches' drain work, which takes
+ * central->lock and span->lock but never the mutex.
  *
  * Interrupts: every spinlock above is taken with interrupts off, because
  * every path may run in hardirq context with GFP_ATOMIC. A free

@@ -246,10 +246,17 @@ static struct goslab_chunk *heap_chunk_from(struct goslab_heap *h,
 	return found;
 }
 
-/* Every chunk of @h, in address order; under h->lock. */
-#define heap_for_each_chunk(h, c)					\
-	for (c = chunk_of(rb_first(&(h)->chunks)); c;			\
-	     c = chunk_of(rb_next(&c->node)))
+/* The lowest chunk of @h, or NULL; then chunk_next(). Under h->lock. */
+static struct goslab_chunk *heap_first_chunk(struct goslab_heap *h)
+{
+	return chunk_of(rb_first(&h->chunks));
+}
+
+/* The chunk after @c in address order, or NULL. Under h->lock. */
+static struct goslab_chunk *chunk_next(struct goslab_chunk *c)
+{
+	return chunk_of(rb_next(&c->node));
+}
 
 /* Add @c, whose root is up to date, to @h's tree. */
 static void heap_insert(struct goslab_heap *h, struct goslab_chunk *c)
@@ -1368,7 +1375,7 @@ bool goslab_heap_check(struct goslab_heap *h)
 	bool ok = true;
 
 	spin_lock_irqsave(&h->lock, flags);
-	heap_for_each_chunk(h, c) {
+	for (c = heap_first_chunk(h); c; c = chunk_next(c)) {
 		struct goslab_sum s;
 
 		if (c->pfn < end)
@@ -1547,7 +1554,7 @@ static unsigned long heap_keep_in_use(struct goslab_heap *h)
 	/* One chunk per hold of the lock: interrupts off for its pages only. */
 	for (;;) {
 		spin_lock_irqsave(&h->lock, flags);
-		c = chunk_of(rb_first(&h->chunks));
+		c = heap_first_chunk(h);
 		if (!c) {
 			spin_unlock_irqrestore(&h->lock, flags);
 			break;

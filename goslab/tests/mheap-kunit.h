@@ -82,7 +82,7 @@ static unsigned long heap_test_used(struct goslab_heap *h)
 	unsigned long flags, used = 0;
 
 	spin_lock_irqsave(&h->lock, flags);
-	heap_for_each_chunk(h, c)
+	for (c = heap_first_chunk(h); c; c = chunk_next(c))
 		used += c->npages - c->nfree;
 	spin_unlock_irqrestore(&h->lock, flags);
 	return used;
@@ -444,7 +444,7 @@ static void goslab_heap_test_random_alloc_free(struct kunit *test)
 	heap_test_flush_all(h);
 	heap_test_assert_sane(test, h, 0);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&h->cached), 0);
-	heap_for_each_chunk(h, c)
+	for (c = heap_first_chunk(h); c; c = chunk_next(c))
 		KUNIT_EXPECT_EQ(test, c->nfree, c->npages);
 	held = h->held;
 	KUNIT_EXPECT_GT(test, held, 0);
@@ -768,7 +768,7 @@ static void heap_test_add_chunks(struct kunit *test, struct goslab_heap *h,
 		KUNIT_ASSERT_EQ(test, heap_add_chunk(h, page, order, GFP_KERNEL), 0);
 	}
 	i = 0;
-	heap_for_each_chunk(h, c) {
+	for (c = heap_first_chunk(h); c; c = chunk_next(c)) {
 		KUNIT_ASSERT_LT(test, i, n);
 		cs[i++] = c;
 	}
@@ -898,7 +898,7 @@ static unsigned int heap_test_bad_subtrees(struct goslab_heap *h)
 	struct goslab_chunk *c;
 	unsigned int bad = 0;
 
-	heap_for_each_chunk(h, c) {
+	for (c = heap_first_chunk(h); c; c = chunk_next(c)) {
 		m = heap_test_brute_subtree(&c->node);
 		if (m.max != c->subtree.max || m.whole != c->subtree.whole)
 			bad++;
@@ -922,7 +922,7 @@ static struct goslab_chunk *heap_test_linear_take(struct goslab_heap *h,
 	struct goslab_chunk *c, *cand = NULL, *sure = NULL;
 
 	*firstp = NULL;
-	heap_for_each_chunk(h, c) {
+	for (c = heap_first_chunk(h); c; c = chunk_next(c)) {
 		if (!*firstp && chunk_find(c, n, align) >= 0)
 			*firstp = c;
 		if (!cand && c->root.max >= n)
@@ -996,7 +996,7 @@ static void goslab_heap_test_tree_random(struct kunit *test)
 			i = prandom_u32_state(&rnd) % 8;
 			idx = prandom_u32_state(&rnd) % 16;
 			spin_lock_irq(&h->lock);
-			heap_for_each_chunk(h, c)
+			for (c = heap_first_chunk(h); c; c = chunk_next(c))
 				if (!i--)
 					break;
 			if (c && idx < c->npages && !chunk_range_used(c, idx, 1))
