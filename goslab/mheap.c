@@ -205,27 +205,6 @@ static struct goslab_chunk *heap_first(struct goslab_heap *h,
 	}
 }
 
-/* The chunk holding page frame @pfn, or NULL. */
-static struct goslab_chunk *heap_chunk_of(struct goslab_heap *h,
-					  unsigned long pfn)
-{
-	struct rb_node *node = h->chunks.rb_node;
-	struct goslab_chunk *c;
-
-	lockdep_assert_held(&h->lock);
-	while (node) {
-		c = chunk_of(node);
-		heap_examined(h);
-		if (pfn < c->pfn)
-			node = node->rb_left;
-		else if (pfn >= c->pfn + c->npages)
-			node = node->rb_right;
-		else
-			return c;
-	}
-	return NULL;
-}
-
 /* The lowest chunk with a page at or above @pfn, or NULL. */
 static struct goslab_chunk *heap_chunk_from(struct goslab_heap *h,
 					    unsigned long pfn)
@@ -246,16 +225,10 @@ static struct goslab_chunk *heap_chunk_from(struct goslab_heap *h,
 	return found;
 }
 
-/* The lowest chunk of @h, or NULL; then chunk_next(). Under h->lock. */
+/* The lowest chunk of @h, or NULL. Under h->lock. */
 static struct goslab_chunk *heap_first_chunk(struct goslab_heap *h)
 {
 	return chunk_of(rb_first(&h->chunks));
-}
-
-/* The chunk after @c in address order, or NULL. Under h->lock. */
-static struct goslab_chunk *chunk_next(struct goslab_chunk *c)
-{
-	return chunk_of(rb_next(&c->node));
 }
 
 /* Add @c, whose root is up to date, to @h's tree. */
@@ -1195,6 +1168,27 @@ void goslab_chunk_free_pages(struct goslab_chunk *c, unsigned long pfn,
 }
 
 #if GOSLAB_TEST_BUILD
+/* The chunk holding page frame @pfn, or NULL. */
+static struct goslab_chunk *heap_chunk_of(struct goslab_heap *h,
+					  unsigned long pfn)
+{
+	struct rb_node *node = h->chunks.rb_node;
+	struct goslab_chunk *c;
+
+	lockdep_assert_held(&h->lock);
+	while (node) {
+		c = chunk_of(node);
+		heap_examined(h);
+		if (pfn < c->pfn)
+			node = node->rb_left;
+		else if (pfn >= c->pfn + c->npages)
+			node = node->rb_right;
+		else
+			return c;
+	}
+	return NULL;
+}
+
 /**
  * goslab_heap_free_pages() - give back pages taken from a heap
  * @h: heap
@@ -1355,6 +1349,12 @@ unsigned long goslab_heaps_trim(bool (*kept)(const struct goslab_span *s))
 }
 
 #if GOSLAB_TEST_BUILD
+/* The chunk after @c in address order, or NULL. Under h->lock. */
+static struct goslab_chunk *chunk_next(struct goslab_chunk *c)
+{
+	return chunk_of(rb_next(&c->node));
+}
+
 /**
  * goslab_heap_check() - verify a heap's bitmaps, summaries and tree
  * @h: heap
